@@ -1,0 +1,25 @@
+namespace Bloonio.Relay.Core.Common;
+
+/// <summary>The stable machine codes of the envelope's <c>error_code</c> (SPEC 1, 2, 4, 13).</summary>
+public static class ErrorCodes
+{
+    public const string BadRequest = "bad_request";
+    public const string Unauthorized = "unauthorized";
+    public const string Forbidden = "forbidden";
+    public const string NotFound = "not_found";
+    public const string MethodNotAllowed = "method_not_allowed";
+    public const string PayloadTooLarge = "payload_too_large";
+    public const string ValidationFailed = "validation_failed";
+    public const string InternalError = "internal_error";
+
+    public const string MissingSignature = "missing_signature";
+    public const string UnknownTenant = "unknown_tenant";
+    public const string InvalidSignature = "invalid_signature";
+    public const string TimestampOutOfWindow = "timestamp_out_of_window";
+    public const string ReplayedRequest = "replayed_request";
+    public const string TenantSuspended = "tenant_suspended";
+
+    public const string TenantNotFound = "tenant_not_found";
+    public const string OperatorNotFound = "operator_not_found";
+    public const string MembershipInactive = "membership_inactive";
+}

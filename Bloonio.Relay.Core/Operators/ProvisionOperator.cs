@@ -1,0 +1,58 @@
+using System.Security.Cryptography;
+using Bloonio.Relay.Core.Common;
+using Bloonio.Relay.Core.Security;
+using Bloonio.Relay.Core.Tenants;
+using FluentValidation;
+using MediatR;
+
+namespace Bloonio.Relay.Core.Operators;
+
+public sealed record ProvisionOperatorCommand(
+    Guid TenantId, string? Email, string? DisplayName, string? AvatarUrl, IReadOnlyList<string?>? RoutingKeys)
+    : IRequest<ProvisionOperatorResult>, ITenantScoped;
+
+public sealed record ProvisionOperatorResult(
+    Guid OperatorId, string Email, string DisplayName, Guid TenantId, IReadOnlyList<string>? RoutingKeys, bool Created);
+
+public sealed class ProvisionOperatorValidator : AbstractValidator<ProvisionOperatorCommand>
+{
+    public ProvisionOperatorValidator()
+    {
+        this.ApplyEmailRule(x => x.Email);
+        RuleFor(x => x.DisplayName).Must(n => !string.IsNullOrWhiteSpace(n) && n.Trim().Length <= 120)
+            .WithMessage("is required, 1 to 120 characters");
+        RuleFor(x => x.AvatarUrl).MustBeHttpsUrl();
+        RuleFor(x => x.RoutingKeys).Must(k => k is null || k.Count <= OperatorRules.MaxRoutingKeys)
+            .WithMessage($"must have at most {OperatorRules.MaxRoutingKeys} entries");
+        RuleForEach(x => x.RoutingKeys).MustBeRoutingKey();
+    }
+}
+
+/// <summary>
+/// Idempotent on (email, calling tenant): 201 the first time in this tenant, then 200 with the membership's display
+/// data and routing keys refreshed. The same person provisioned by another tenant reuses the operator; this tenant
+/// still sees <c>created: true</c>, so no tenant learns who operates elsewhere.
+/// </summary>
+public sealed class ProvisionOperatorHandler(
+    IOperatorRepository operators, IPasswordHasher hasher, ICallerContext caller, TimeProvider clock)
+    : IRequestHandler<ProvisionOperatorCommand, ProvisionOperatorResult>
+{
+    public async Task<ProvisionOperatorResult> Handle(ProvisionOperatorCommand request, CancellationToken cancellationToken)
+    {
+        var email = OperatorRules.NormalizeEmail(request.Email!);
+        var routingKeys = OperatorRules.NormalizeRoutingKeys(request.RoutingKeys);
+        var provision = new OperatorProvision(Ids.New(clock), request.TenantId, email, request.DisplayName!.Trim(),
+            string.IsNullOrEmpty(request.AvatarUrl) ? null : request.AvatarUrl, routingKeys, clock.GetUtcNow());
+
+        // Hashing is deliberately slow: skip it when the person already exists (the hash is only used on insert).
+        var passwordHash = await operators.ExistsAsync(email, cancellationToken)
+            ? ""
+            : hasher.Hash(SecretGenerator.RandomToken(RandomNumberGenerator.GetInt32(32, 48)));
+        var audit = AuditEntry.For(caller, clock, request.TenantId, "operator.provisioned", email,
+            new Dictionary<string, object?> { ["routing_keys"] = routingKeys });
+        var outcome = await operators.ProvisionAsync(provision, passwordHash, audit, cancellationToken);
+
+        return new ProvisionOperatorResult(outcome.OperatorId, email, provision.DisplayName, request.TenantId,
+            routingKeys, outcome.Created);
+    }
+}

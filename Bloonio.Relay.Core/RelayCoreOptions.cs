@@ -1,0 +1,16 @@
+namespace Bloonio.Relay.Core;
+
+/// <summary>The settings the product rules depend on; bound by the web layer from <c>Relay:*</c>.</summary>
+public sealed class RelayCoreOptions
+{
+    /// <summary>Allow http and loopback webhook targets (development and tests only).</summary>
+    public bool AllowInsecureWebhooks { get; set; }
+
+    public TimeSpan OperatorTokenLifetime { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>|now − timestamp| allowed for HMAC#1, and how long an accepted request is remembered.</summary>
+    public TimeSpan SignatureWindow { get; set; } = TimeSpan.FromSeconds(300);
+
+    /// <summary><c>Relay:PublicPathBase</c>: a prefix a proxy strips, put back before verifying HMAC#1.</summary>
+    public string PublicPathBase { get; set; } = "";
+}

@@ -1,0 +1,19 @@
+using Bloonio.Relay.Core.Common;
+
+namespace Bloonio.Relay.Core.Tenants;
+
+public interface ITenantRepository
+{
+    Task CreateAsync(NewTenant tenant, AuditEntry audit, CancellationToken ct);
+
+    Task<Tenant?> GetAsync(Guid tenantId, CancellationToken ct);
+
+    /// <summary>Oldest first, keyset-paged by tenant id.</summary>
+    Task<IReadOnlyList<Tenant>> ListAsync(Guid? after, int limit, CancellationToken ct);
+
+    /// <summary>Writes name, configuration and quotas; false when the tenant does not exist.</summary>
+    Task<bool> UpdateAsync(Guid tenantId, string name, TenantConfiguration configuration, TenantQuotas quotas,
+        AuditEntry audit, CancellationToken ct);
+
+    Task<bool> SetStatusAsync(Guid tenantId, string status, AuditEntry audit, CancellationToken ct);
+}

@@ -1,0 +1,67 @@
+namespace Bloonio.Relay.Core.Tenants;
+
+public static class TenantStatuses
+{
+    public const string Active = "active";
+    public const string Suspended = "suspended";
+}
+
+/// <summary>SPEC 3: what a tenant configures for itself. Stored as one jsonb document.</summary>
+public sealed record TenantConfiguration
+{
+    public IReadOnlyList<string> AllowedOrigins { get; init; } = [];
+    public bool AllowNativeClients { get; init; }
+    public Branding Branding { get; init; } = new();
+    public FeatureFlags FeatureFlags { get; init; } = new();
+    public string? WebhookUrl { get; init; }
+
+    /// <summary>Null means every event type.</summary>
+    public IReadOnlyList<string>? WebhookEvents { get; init; }
+
+    /// <summary>A WAITING assignment older than this closes with <c>reason: timeout</c>; null = never.</summary>
+    public int? MaxWaitSeconds { get; init; }
+}
+
+public sealed record Branding
+{
+    public string Title { get; init; } = "Chat with us";
+    public string Greeting { get; init; } = "Hi! How can we help?";
+    public string PrimaryColor { get; init; } = "#4F46E5";
+    public string? AvatarUrl { get; init; }
+    public string Position { get; init; } = "right";
+}
+
+public sealed record FeatureFlags
+{
+    public bool Bot { get; init; } = true;
+    public bool HumanHandoff { get; init; } = true;
+    public bool TypingIndicators { get; init; } = true;
+    public bool AutoAssign { get; init; }
+    public bool Attachments { get; init; }
+    public bool Voice { get; init; }
+}
+
+/// <summary>Per-tenant overrides of the default quotas (SPEC 10); null = the configured default.</summary>
+public sealed record TenantQuotas
+{
+    public int? MessagesPerMonth { get; init; }
+    public int? ConcurrentVisitorConnections { get; init; }
+    public int? Operators { get; init; }
+    public int? BackendRequestsPerMinute { get; init; }
+    public int? VisitorMessagesPerMinute { get; init; }
+    public int? WidgetSessionsPerMinute { get; init; }
+}
+
+public sealed record Tenant(
+    Guid TenantId,
+    string Name,
+    string Status,
+    string? OwnerEmail,
+    TenantConfiguration Configuration,
+    TenantQuotas Quotas,
+    string WidgetPublicKey,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt);
+
+/// <summary>A tenant as created: the plain secret is only in memory, to be shown once.</summary>
+public sealed record NewTenant(Tenant Tenant, byte[] ProtectedSecret);

@@ -1,0 +1,136 @@
+using Bloonio.Relay.Core.Common;
+using FluentValidation;
+using MediatR;
+using Microsoft.Extensions.Options;
+
+namespace Bloonio.Relay.Core.Tenants;
+
+/// <summary>
+/// A partial update (PATCH): an absent or null field keeps its value; <c>webhook_url: ""</c> removes the webhook,
+/// <c>webhook_events: []</c> means every event again, <c>max_wait_seconds: 0</c> means no limit.
+/// </summary>
+public sealed record TenantPatch(
+    string? Name = null,
+    IReadOnlyList<string?>? AllowedOrigins = null,
+    bool? AllowNativeClients = null,
+    BrandingPatch? Branding = null,
+    FeatureFlagsPatch? FeatureFlags = null,
+    string? WebhookUrl = null,
+    IReadOnlyList<string?>? WebhookEvents = null,
+    int? MaxWaitSeconds = null,
+    TenantQuotas? Quotas = null);
+
+public sealed record BrandingPatch(
+    string? Title = null, string? Greeting = null, string? PrimaryColor = null, string? AvatarUrl = null, string? Position = null);
+
+public sealed record FeatureFlagsPatch(
+    bool? Bot = null, bool? HumanHandoff = null, bool? TypingIndicators = null, bool? AutoAssign = null,
+    bool? Attachments = null, bool? Voice = null);
+
+/// <param name="AllowQuotas">Only the platform admin sets quotas; a tenant's own console may not.</param>
+public sealed record UpdateTenantCommand(Guid TenantId, TenantPatch Patch, bool AllowQuotas) : IRequest<Tenant>, ITenantScoped;
+
+public sealed class UpdateTenantValidator : AbstractValidator<UpdateTenantCommand>
+{
+    public UpdateTenantValidator(IOptions<RelayCoreOptions> options)
+    {
+        RuleFor(x => x.Patch.Name).Must(n => n is null || (n.Trim().Length is >= 1 and <= 120))
+            .WithMessage("must be 1 to 120 characters").OverridePropertyName("name");
+        RuleFor(x => x.Patch.AllowedOrigins).Must(o => o is null || o.Count <= TenantRules.MaxOrigins)
+            .WithMessage($"must have at most {TenantRules.MaxOrigins} entries").OverridePropertyName("allowed_origins");
+        RuleForEach(x => x.Patch.AllowedOrigins).MustBeOrigin().OverridePropertyName("allowed_origins");
+        RuleFor(x => x.Patch.WebhookUrl).MustBeWebhookUrl(options.Value.AllowInsecureWebhooks).OverridePropertyName("webhook_url");
+        RuleForEach(x => x.Patch.WebhookEvents).MustBeWebhookEvent().OverridePropertyName("webhook_events");
+        RuleFor(x => x.Patch.MaxWaitSeconds).InclusiveBetween(0, 7 * 24 * 3600)
+            .WithMessage("must be between 0 (no limit) and 604800 seconds").OverridePropertyName("max_wait_seconds");
+        When(x => x.Patch.Branding is not null, () =>
+        {
+            RuleFor(x => x.Patch.Branding!.Title).Must(t => t is null || t.Trim().Length is >= 1 and <= 60)
+                .WithMessage("must be 1 to 60 characters").OverridePropertyName("branding.title");
+            RuleFor(x => x.Patch.Branding!.Greeting).Must(t => t is null || t.Length <= 500)
+                .WithMessage("must be at most 500 characters").OverridePropertyName("branding.greeting");
+            RuleFor(x => x.Patch.Branding!.PrimaryColor).MustBeHexColor().OverridePropertyName("branding.primary_color");
+            RuleFor(x => x.Patch.Branding!.AvatarUrl).Must(v => v is null || v.Length == 0 || IsHttps(v))
+                .WithMessage("must be an absolute https URL").OverridePropertyName("branding.avatar_url");
+            RuleFor(x => x.Patch.Branding!.Position).Must(p => p is null or "left" or "right")
+                .WithMessage("must be left or right").OverridePropertyName("branding.position");
+        });
+        RuleFor(x => x.Patch.Quotas).Null().When(x => !x.AllowQuotas)
+            .WithMessage("are set by the platform admin").OverridePropertyName("quotas");
+        this.ApplyQuotaRules(x => x.Patch.Quotas);
+    }
+
+    private static bool IsHttps(string value) =>
+        value.Length <= 2048 && Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme == "https";
+}
+
+public sealed class UpdateTenantHandler(ITenantRepository tenants, ICallerContext caller, TimeProvider clock)
+    : IRequestHandler<UpdateTenantCommand, Tenant>
+{
+    public async Task<Tenant> Handle(UpdateTenantCommand request, CancellationToken cancellationToken)
+    {
+        var tenant = await tenants.GetAsync(request.TenantId, cancellationToken)
+            ?? throw new NotFoundException(ErrorCodes.TenantNotFound, "Tenant not found");
+        var patch = request.Patch;
+        var configuration = Apply(tenant.Configuration, patch);
+        var quotas = Apply(tenant.Quotas, patch.Quotas);
+        var name = patch.Name?.Trim() ?? tenant.Name;
+
+        var audit = AuditEntry.For(caller, clock, tenant.TenantId, "tenant.updated", tenant.TenantId.ToString(),
+            new Dictionary<string, object?> { ["fields"] = ChangedFields(patch) });
+        if (!await tenants.UpdateAsync(tenant.TenantId, name, configuration, quotas, audit, cancellationToken))
+        {
+            throw new NotFoundException(ErrorCodes.TenantNotFound, "Tenant not found");
+        }
+
+        return tenant with { Name = name, Configuration = configuration, Quotas = quotas, UpdatedAt = clock.GetUtcNow() };
+    }
+
+    private static TenantConfiguration Apply(TenantConfiguration c, TenantPatch p) => c with
+    {
+        AllowedOrigins = p.AllowedOrigins?.Select(o => o!.ToLowerInvariant()).Distinct().ToList() ?? c.AllowedOrigins,
+        AllowNativeClients = p.AllowNativeClients ?? c.AllowNativeClients,
+        Branding = p.Branding is { } b
+            ? c.Branding with
+            {
+                Title = b.Title?.Trim() ?? c.Branding.Title,
+                Greeting = b.Greeting ?? c.Branding.Greeting,
+                PrimaryColor = b.PrimaryColor?.ToUpperInvariant() ?? c.Branding.PrimaryColor,
+                AvatarUrl = b.AvatarUrl is null ? c.Branding.AvatarUrl : b.AvatarUrl.Length == 0 ? null : b.AvatarUrl,
+                Position = b.Position ?? c.Branding.Position,
+            }
+            : c.Branding,
+        FeatureFlags = p.FeatureFlags is { } f
+            ? new FeatureFlags
+            {
+                Bot = f.Bot ?? c.FeatureFlags.Bot,
+                HumanHandoff = f.HumanHandoff ?? c.FeatureFlags.HumanHandoff,
+                TypingIndicators = f.TypingIndicators ?? c.FeatureFlags.TypingIndicators,
+                AutoAssign = f.AutoAssign ?? c.FeatureFlags.AutoAssign,
+                Attachments = f.Attachments ?? c.FeatureFlags.Attachments,
+                Voice = f.Voice ?? c.FeatureFlags.Voice,
+            }
+            : c.FeatureFlags,
+        WebhookUrl = p.WebhookUrl is null ? c.WebhookUrl : p.WebhookUrl.Length == 0 ? null : p.WebhookUrl,
+        WebhookEvents = p.WebhookEvents is null ? c.WebhookEvents : p.WebhookEvents.Count == 0 ? null : p.WebhookEvents.Select(e => e!).Distinct().ToList(),
+        MaxWaitSeconds = p.MaxWaitSeconds is null ? c.MaxWaitSeconds : p.MaxWaitSeconds == 0 ? null : p.MaxWaitSeconds,
+    };
+
+    private static TenantQuotas Apply(TenantQuotas q, TenantQuotas? p) => p is null ? q : new TenantQuotas
+    {
+        MessagesPerMonth = p.MessagesPerMonth ?? q.MessagesPerMonth,
+        ConcurrentVisitorConnections = p.ConcurrentVisitorConnections ?? q.ConcurrentVisitorConnections,
+        Operators = p.Operators ?? q.Operators,
+        BackendRequestsPerMinute = p.BackendRequestsPerMinute ?? q.BackendRequestsPerMinute,
+        VisitorMessagesPerMinute = p.VisitorMessagesPerMinute ?? q.VisitorMessagesPerMinute,
+        WidgetSessionsPerMinute = p.WidgetSessionsPerMinute ?? q.WidgetSessionsPerMinute,
+    };
+
+    private static string[] ChangedFields(TenantPatch p) =>
+        new (string Name, object? Value)[]
+        {
+            ("name", p.Name), ("allowed_origins", p.AllowedOrigins), ("allow_native_clients", p.AllowNativeClients),
+            ("branding", p.Branding), ("feature_flags", p.FeatureFlags), ("webhook_url", p.WebhookUrl),
+            ("webhook_events", p.WebhookEvents), ("max_wait_seconds", p.MaxWaitSeconds), ("quotas", p.Quotas),
+        }.Where(f => f.Value is not null).Select(f => f.Name).ToArray();
+}

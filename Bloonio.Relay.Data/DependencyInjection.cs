@@ -1,0 +1,28 @@
+using Bloonio.Relay.Core.Operators;
+using Bloonio.Relay.Core.Security;
+using Bloonio.Relay.Core.Tenants;
+using Bloonio.Relay.Data.Migrations;
+using Bloonio.Relay.Data.Operators;
+using Bloonio.Relay.Data.Security;
+using Bloonio.Relay.Data.Tenants;
+using Dapper;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace Bloonio.Relay.Data;
+
+public static class DependencyInjection
+{
+    public static IServiceCollection AddRelayData(this IServiceCollection services, string connectionString)
+    {
+        DefaultTypeMap.MatchNamesWithUnderscores = true;
+        services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
+        services.AddSingleton<MigrationRunner>();
+        services.AddSingleton<TenantRepository>();
+        services.AddSingleton<ITenantRepository>(p => p.GetRequiredService<TenantRepository>());
+        services.AddSingleton<ITenantCredentialStore>(p => p.GetRequiredService<TenantRepository>());
+        services.AddSingleton<IOperatorRepository, OperatorRepository>();
+        services.AddSingleton<PostgresReplayCache>();
+        return services;
+    }
+}

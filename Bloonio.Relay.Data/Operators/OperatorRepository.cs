@@ -1,0 +1,131 @@
+using Bloonio.Relay.Core.Common;
+using Bloonio.Relay.Core.Operators;
+using Bloonio.Relay.Data.Common;
+using Dapper;
+using Npgsql;
+
+namespace Bloonio.Relay.Data.Operators;
+
+public sealed class OperatorRepository(NpgsqlDataSource dataSource) : IOperatorRepository
+{
+    private const string SelectMembership = """
+        SELECT m.operator_id, m.tenant_id, o.email, m.display_name, m.avatar_url, m.routing_keys, m.role, m.active,
+               o.active AS operator_active, m.token_version, m.availability, m.created_at, m.updated_at
+        FROM operator_memberships m
+        JOIN operators o ON o.operator_id = m.operator_id
+        """;
+
+    public async Task<bool> ExistsAsync(string email, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "SELECT EXISTS (SELECT 1 FROM operators WHERE email = @email)", new { email }, cancellationToken: ct));
+    }
+
+    public async Task<ProvisionOutcome> ProvisionAsync(OperatorProvision p, string passwordHash, AuditEntry audit, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+
+        // Concurrent first provisions of one email: ON CONFLICT waits for the winner to commit, then every caller
+        // reads the winner's row (READ COMMITTED takes a fresh snapshot per statement).
+        if (passwordHash.Length > 0)
+        {
+            await connection.ExecuteAsync(new CommandDefinition("""
+                INSERT INTO operators (operator_id, email, password_hash, created_at) VALUES (@NewOperatorId, @Email, @passwordHash, @Now)
+                ON CONFLICT (email) DO NOTHING
+                """, new { p.NewOperatorId, p.Email, passwordHash, p.Now }, tx, cancellationToken: ct));
+        }
+
+        var operatorId = await connection.ExecuteScalarAsync<Guid?>(new CommandDefinition(
+            "SELECT operator_id FROM operators WHERE email = @Email", new { p.Email }, tx, cancellationToken: ct))
+            ?? throw new InvalidOperationException("The operator row vanished during provisioning.");
+
+        // xmax = 0 only on a freshly inserted row: the membership was created, not refreshed.
+        var created = await connection.ExecuteScalarAsync<bool>(new CommandDefinition("""
+            INSERT INTO operator_memberships (tenant_id, operator_id, display_name, avatar_url, routing_keys, created_at, updated_at)
+            VALUES (@TenantId, @operatorId, @DisplayName, @AvatarUrl, @RoutingKeys, @Now, @Now)
+            ON CONFLICT (tenant_id, operator_id) DO UPDATE SET
+                display_name = EXCLUDED.display_name, avatar_url = EXCLUDED.avatar_url,
+                routing_keys = EXCLUDED.routing_keys, active = true, deactivated_at = NULL, updated_at = EXCLUDED.updated_at
+            RETURNING (xmax = 0)
+            """,
+            new { p.TenantId, operatorId, p.DisplayName, p.AvatarUrl, RoutingKeys = p.RoutingKeys?.ToArray(), p.Now },
+            tx, cancellationToken: ct));
+
+        await AuditWriter.InsertAsync(connection, tx, audit with { Details = new Dictionary<string, object?>(audit.Details) { ["created"] = created } }, ct);
+        await tx.CommitAsync(ct);
+        return new ProvisionOutcome(operatorId, created);
+    }
+
+    public Task<OperatorMembership?> FindMembershipAsync(Guid tenantId, string email, CancellationToken ct) =>
+        QuerySingleAsync(SelectMembership + " WHERE m.tenant_id = @tenantId AND o.email = @email", new { tenantId, email }, ct);
+
+    public Task<OperatorMembership?> FindMembershipAsync(Guid tenantId, Guid operatorId, CancellationToken ct) =>
+        QuerySingleAsync(SelectMembership + " WHERE m.tenant_id = @tenantId AND m.operator_id = @operatorId", new { tenantId, operatorId }, ct);
+
+    public async Task<OperatorMembership?> DeactivateAsync(Guid tenantId, string email, AuditEntry audit, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var row = await connection.QuerySingleOrDefaultAsync<MembershipRow>(new CommandDefinition("""
+            WITH target AS (
+                SELECT m.tenant_id, m.operator_id FROM operator_memberships m JOIN operators o ON o.operator_id = m.operator_id
+                WHERE m.tenant_id = @tenantId AND o.email = @email
+                FOR UPDATE OF m)
+            UPDATE operator_memberships m SET
+                active = false,
+                deactivated_at = COALESCE(m.deactivated_at, @Now),
+                token_version = CASE WHEN m.active THEN m.token_version + 1 ELSE m.token_version END,
+                updated_at = @Now
+            FROM target, operators o
+            WHERE m.tenant_id = target.tenant_id AND m.operator_id = target.operator_id AND o.operator_id = m.operator_id
+            RETURNING m.operator_id, m.tenant_id, o.email, m.display_name, m.avatar_url, m.routing_keys, m.role, m.active,
+                      o.active AS operator_active, m.token_version, m.availability, m.created_at, m.updated_at
+            """, new { tenantId, email, Now = audit.CreatedAt }, tx, cancellationToken: ct));
+        if (row is null)
+        {
+            return null;
+        }
+
+        await AuditWriter.InsertAsync(connection, tx, audit, ct);
+        await tx.CommitAsync(ct);
+        return row.ToMembership();
+    }
+
+    public async Task<IReadOnlyList<OperatorMembership>> ListAsync(Guid tenantId, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var rows = await connection.QueryAsync<MembershipRow>(new CommandDefinition(
+            SelectMembership + " WHERE m.tenant_id = @tenantId ORDER BY m.created_at, m.operator_id", new { tenantId }, cancellationToken: ct));
+        return rows.Select(r => r.ToMembership()).ToList();
+    }
+
+    private async Task<OperatorMembership?> QuerySingleAsync(string sql, object args, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var row = await connection.QuerySingleOrDefaultAsync<MembershipRow>(new CommandDefinition(sql, args, cancellationToken: ct));
+        return row?.ToMembership();
+    }
+
+    private sealed class MembershipRow
+    {
+        public Guid OperatorId { get; init; }
+        public Guid TenantId { get; init; }
+        public string Email { get; init; } = "";
+        public string DisplayName { get; init; } = "";
+        public string? AvatarUrl { get; init; }
+        public string[]? RoutingKeys { get; init; }
+        public string Role { get; init; } = "";
+        public bool Active { get; init; }
+        public bool OperatorActive { get; init; }
+        public int TokenVersion { get; init; }
+        public string Availability { get; init; } = "";
+        public DateTime CreatedAt { get; init; }
+        public DateTime UpdatedAt { get; init; }
+
+        public OperatorMembership ToMembership() => new(
+            OperatorId, TenantId, Email, DisplayName, AvatarUrl, RoutingKeys, Role, Active, OperatorActive, TokenVersion,
+            Availability, DbJson.Utc(CreatedAt), DbJson.Utc(UpdatedAt));
+    }
+}

@@ -1,0 +1,133 @@
+using Bloonio.Relay.Core.Common;
+using Bloonio.Relay.Core.Security;
+using Bloonio.Relay.Core.Tenants;
+using Bloonio.Relay.Data.Common;
+using Dapper;
+using Npgsql;
+
+namespace Bloonio.Relay.Data.Tenants;
+
+public sealed class TenantRepository(NpgsqlDataSource dataSource) : ITenantRepository, ITenantCredentialStore
+{
+    private const string SelectTenant = """
+        SELECT t.tenant_id, t.name, t.status, t.owner_email, t.configuration::text AS configuration_json,
+               t.quotas::text AS quotas_json, t.created_at, t.updated_at,
+               (SELECT w.widget_key FROM widget_keys w WHERE w.tenant_id = t.tenant_id AND w.expires_at IS NULL) AS widget_key
+        FROM tenants t
+        """;
+
+    public async Task CreateAsync(NewTenant created, AuditEntry audit, CancellationToken ct)
+    {
+        var t = created.Tenant;
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO tenants (tenant_id, name, status, owner_email, configuration, quotas, created_at, updated_at)
+            VALUES (@TenantId, @Name, @Status, @OwnerEmail, @Configuration::jsonb, @Quotas::jsonb, @CreatedAt, @CreatedAt);
+            INSERT INTO tenant_secrets (secret_id, tenant_id, ciphertext, created_at) VALUES (@SecretId, @TenantId, @Ciphertext, @CreatedAt);
+            INSERT INTO widget_keys (widget_key, tenant_id, created_at) VALUES (@WidgetKey, @TenantId, @CreatedAt);
+            """,
+            new
+            {
+                t.TenantId, t.Name, t.Status, t.OwnerEmail, Configuration = DbJson.Serialize(t.Configuration),
+                Quotas = DbJson.Serialize(t.Quotas), t.CreatedAt, SecretId = Guid.CreateVersion7(t.CreatedAt),
+                Ciphertext = created.ProtectedSecret, WidgetKey = t.WidgetPublicKey,
+            },
+            tx, cancellationToken: ct));
+        await AuditWriter.InsertAsync(connection, tx, audit, ct);
+        await tx.CommitAsync(ct);
+    }
+
+    public async Task<Tenant?> GetAsync(Guid tenantId, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var row = await connection.QuerySingleOrDefaultAsync<TenantRow>(
+            new CommandDefinition(SelectTenant + " WHERE t.tenant_id = @tenantId", new { tenantId }, cancellationToken: ct));
+        return row?.ToTenant();
+    }
+
+    public async Task<IReadOnlyList<Tenant>> ListAsync(Guid? after, int limit, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var rows = await connection.QueryAsync<TenantRow>(new CommandDefinition(
+            SelectTenant + " WHERE (@after::uuid IS NULL OR t.tenant_id > @after) ORDER BY t.tenant_id LIMIT @limit",
+            new { after, limit }, cancellationToken: ct));
+        return rows.Select(r => r.ToTenant()).ToList();
+    }
+
+    public async Task<bool> UpdateAsync(Guid tenantId, string name, TenantConfiguration configuration, TenantQuotas quotas,
+        AuditEntry audit, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var updated = await connection.ExecuteAsync(new CommandDefinition("""
+            UPDATE tenants SET name = @name, configuration = @Configuration::jsonb, quotas = @Quotas::jsonb, updated_at = @Now
+            WHERE tenant_id = @tenantId
+            """,
+            new { tenantId, name, Configuration = DbJson.Serialize(configuration), Quotas = DbJson.Serialize(quotas), Now = audit.CreatedAt },
+            tx, cancellationToken: ct));
+        if (updated == 0)
+        {
+            return false;
+        }
+
+        await AuditWriter.InsertAsync(connection, tx, audit, ct);
+        await tx.CommitAsync(ct);
+        return true;
+    }
+
+    public async Task<bool> SetStatusAsync(Guid tenantId, string status, AuditEntry audit, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var updated = await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE tenants SET status = @status, updated_at = @Now WHERE tenant_id = @tenantId",
+            new { tenantId, status, Now = audit.CreatedAt }, tx, cancellationToken: ct));
+        if (updated == 0)
+        {
+            return false;
+        }
+
+        await AuditWriter.InsertAsync(connection, tx, audit, ct);
+        await tx.CommitAsync(ct);
+        return true;
+    }
+
+    public async Task<TenantCredentials?> FindAsync(Guid tenantId, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var rows = (await connection.QueryAsync<CredentialRow>(new CommandDefinition("""
+            SELECT t.status, s.ciphertext
+            FROM tenants t
+            LEFT JOIN tenant_secrets s ON s.tenant_id = t.tenant_id AND (s.expires_at IS NULL OR s.expires_at > @now)
+            WHERE t.tenant_id = @tenantId
+            ORDER BY s.created_at DESC
+            """, new { tenantId, now }, cancellationToken: ct))).ToList();
+        return rows.Count == 0
+            ? null
+            : new TenantCredentials(tenantId, rows[0].Status, rows.Where(r => r.Ciphertext is not null).Select(r => r.Ciphertext!).ToList());
+    }
+
+    private sealed class CredentialRow
+    {
+        public string Status { get; init; } = "";
+        public byte[]? Ciphertext { get; init; }
+    }
+
+    private sealed class TenantRow
+    {
+        public Guid TenantId { get; init; }
+        public string Name { get; init; } = "";
+        public string Status { get; init; } = "";
+        public string? OwnerEmail { get; init; }
+        public string ConfigurationJson { get; init; } = "{}";
+        public string QuotasJson { get; init; } = "{}";
+        public DateTime CreatedAt { get; init; }
+        public DateTime UpdatedAt { get; init; }
+        public string? WidgetKey { get; init; }
+
+        public Tenant ToTenant() => new(
+            TenantId, Name, Status, OwnerEmail, DbJson.Deserialize<TenantConfiguration>(ConfigurationJson),
+            DbJson.Deserialize<TenantQuotas>(QuotasJson), WidgetKey ?? "", DbJson.Utc(CreatedAt), DbJson.Utc(UpdatedAt));
+    }
+}

@@ -1,0 +1,49 @@
+using Bloonio.Relay.Core.Tenants;
+using Bloonio.Relay.Web.Http;
+using MediatR;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Bloonio.Relay.Web.Controllers;
+
+public sealed record CreateTenantBody(string? Name, List<string?>? AllowedOrigins, string? WebhookUrl, string? OwnerEmail, TenantQuotas? Quotas);
+
+/// <summary>SPEC 12: the platform admin's tenant API (<c>Authorization: Bearer &lt;Relay:AdminApiKey&gt;</c>).</summary>
+[Route("api/v1/admin/tenants")]
+[Tags("Admin")]
+public sealed class AdminTenantsController(IMediator mediator) : RelayControllerBase(mediator)
+{
+    [HttpPost]
+    [ProducesResponseType<Envelope<CreatedTenant>>(StatusCodes.Status201Created)]
+    public async Task<IActionResult> Create(CreateTenantBody body, CancellationToken ct) =>
+        Envelope(StatusCodes.Status201Created,
+            await Mediator.Send(new CreateTenantCommand(body.Name, body.AllowedOrigins, body.WebhookUrl, body.OwnerEmail, body.Quotas), ct),
+            "Tenant created; store tenant_secret now, it is not shown again");
+
+    [HttpGet]
+    [ProducesResponseType<Envelope<IReadOnlyList<Tenant>>>(StatusCodes.Status200OK)]
+    public async Task<IActionResult> List([FromQuery] Guid? after, [FromQuery] int limit = 100, CancellationToken ct = default) =>
+        Envelope(StatusCodes.Status200OK, await Mediator.Send(new ListTenantsQuery(after, limit), ct), "Tenants");
+
+    [HttpGet("{tenantId:guid}")]
+    [ProducesResponseType<Envelope<Tenant>>(StatusCodes.Status200OK)]
+    public async Task<IActionResult> Get(Guid tenantId, CancellationToken ct) =>
+        Envelope(StatusCodes.Status200OK, await Mediator.Send(new GetTenantQuery(tenantId), ct), "Tenant");
+
+    [HttpPatch("{tenantId:guid}")]
+    [ProducesResponseType<Envelope<Tenant>>(StatusCodes.Status200OK)]
+    public async Task<IActionResult> Update(Guid tenantId, TenantPatch body, CancellationToken ct) =>
+        Envelope(StatusCodes.Status200OK, await Mediator.Send(new UpdateTenantCommand(tenantId, body, AllowQuotas: true), ct),
+            "Tenant updated");
+
+    [HttpPost("{tenantId:guid}/suspend")]
+    [ProducesResponseType<Envelope<Tenant>>(StatusCodes.Status200OK)]
+    public async Task<IActionResult> Suspend(Guid tenantId, CancellationToken ct) =>
+        Envelope(StatusCodes.Status200OK, await Mediator.Send(new SetTenantStatusCommand(tenantId, TenantStatuses.Suspended), ct),
+            "Tenant suspended");
+
+    [HttpPost("{tenantId:guid}/resume")]
+    [ProducesResponseType<Envelope<Tenant>>(StatusCodes.Status200OK)]
+    public async Task<IActionResult> Resume(Guid tenantId, CancellationToken ct) =>
+        Envelope(StatusCodes.Status200OK, await Mediator.Send(new SetTenantStatusCommand(tenantId, TenantStatuses.Active), ct),
+            "Tenant resumed");
+}

@@ -1,0 +1,41 @@
+using Bloonio.Relay.Web.Auth;
+using Bloonio.Relay.Web.Http;
+using Npgsql;
+
+namespace Bloonio.Relay.Web.Hosting;
+
+public static class RelayPipeline
+{
+    public static WebApplication UseRelay(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages(ApiStatusCodes.WriteEnvelopeAsync);
+        app.Use((context, next) =>
+        {
+            context.Response.Headers["X-Correlation-Id"] = context.TraceIdentifier;
+            return next(context);
+        });
+
+        app.UseWhen(c => c.Request.Path.StartsWithSegments("/api"), api => api.UseMiddleware<ApiBodyMiddleware>());
+        app.UseWhen(c => c.Request.Path.StartsWithSegments("/api/v1/relay"), api => api.UseMiddleware<Hmac1Middleware>());
+        app.UseWhen(c => c.Request.Path.StartsWithSegments("/api/v1/admin"), api => api.UseMiddleware<AdminKeyMiddleware>());
+
+        app.MapControllers();
+        app.MapRelayOpenApi();
+        app.MapGet("/healthz", () => Results.Json(new { status = "ok" })).ExcludeFromDescription();
+        app.MapGet("/readyz", async (NpgsqlDataSource db, CancellationToken ct) =>
+        {
+            try
+            {
+                await using var command = db.CreateCommand("SELECT 1");
+                await command.ExecuteScalarAsync(ct);
+                return Results.Json(new { status = "ready", postgres = "up" });
+            }
+            catch (NpgsqlException)
+            {
+                return Results.Json(new { status = "not_ready", postgres = "down" }, statusCode: StatusCodes.Status503ServiceUnavailable);
+            }
+        }).ExcludeFromDescription();
+        return app;
+    }
+}

@@ -1,0 +1,77 @@
+using Bloonio.Relay.Core;
+using Bloonio.Relay.Core.Operators;
+using Bloonio.Relay.Core.Security;
+using Bloonio.Relay.Data;
+using Bloonio.Relay.Data.Security;
+using Bloonio.Relay.Web.Auth;
+using Bloonio.Relay.Web.Configuration;
+using Bloonio.Relay.Web.Http;
+using Microsoft.Extensions.Options;
+
+namespace Bloonio.Relay.Web.Hosting;
+
+public static class RelayWebServices
+{
+    public const int DefaultPort = 7811;
+
+    /// <summary>Configuration, checks and every service of the relay; the pipeline is <see cref="RelayPipeline"/>.</summary>
+    public static WebApplicationBuilder AddRelay(this WebApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        if (builder.Environment.IsDevelopment())
+        {
+            var (path, created) = DevelopmentKeys.Apply(configuration);
+            DevelopmentKeysFile = (path, created);
+        }
+
+        if (RequiredSettings.Missing(configuration) is { Count: > 0 } missing)
+        {
+            throw new RelayConfigurationException(missing);
+        }
+
+        if (string.IsNullOrEmpty(configuration["urls"]) && string.IsNullOrEmpty(configuration["ASPNETCORE_URLS"]))
+        {
+            builder.WebHost.UseUrls($"http://0.0.0.0:{DefaultPort}");
+        }
+
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = ApiBodyMiddleware.MaxBodyBytes);
+        var services = builder.Services;
+        services.AddOptions<RelayOptions>().Bind(configuration.GetSection(RelayOptions.Section));
+        services.AddOptions<RelayCoreOptions>().Configure<IOptions<RelayOptions>>((core, relay) =>
+        {
+            core.AllowInsecureWebhooks = relay.Value.AllowInsecureWebhooks;
+            core.PublicPathBase = relay.Value.PublicPathBase.TrimEnd('/');
+        });
+
+        services.AddRelayCore();
+        services.AddRelayData(configuration.GetConnectionString("Relay")!);
+        JwtKeyRing.TryParse(configuration.GetSection("Relay:Jwt"), out var keyRing);
+        services.AddSingleton(keyRing);
+        services.AddSingleton<ISecretProtector>(new AesGcmSecretProtector(Convert.FromBase64String(configuration["Relay:MasterKey"]!.Trim())));
+        services.AddSingleton<IOperatorTokenIssuer, JwtOperatorTokenIssuer>();
+        services.AddSingleton<OperatorTokenValidator>();
+        services.AddSingleton<IPasswordHasher, AspNetPasswordHasher>();
+        services.AddSingleton<InMemoryReplayCache>();
+        services.AddSingleton<IReplayCache>(p => p.GetRequiredService<IOptions<RelayOptions>>().Value.ReplayCache == "memory"
+            ? p.GetRequiredService<InMemoryReplayCache>()
+            : p.GetRequiredService<PostgresReplayCache>());
+        services.AddSingleton<IOperatorPresence, NoConnectionPresence>();
+
+        services.AddControllers(o => o.Filters.Add<ModelBindingFailureFilter>())
+            .AddJsonOptions(o =>
+            {
+                RelayJson.Configure(o.JsonSerializerOptions);
+                o.AllowInputFormatterExceptionMessages = false;
+            })
+            .ConfigureApiBehaviorOptions(o => o.SuppressModelStateInvalidFilter = true);
+        services.AddExceptionHandler<RelayExceptionHandler>();
+        services.AddProblemDetails();
+        services.AddRelayOpenApi();
+        return builder;
+    }
+
+    internal static (string Path, bool Created)? DevelopmentKeysFile { get; private set; }
+}
+
+public sealed class RelayConfigurationException(IReadOnlyList<string> missing)
+    : Exception("The relay cannot start; missing or invalid configuration:\n  - " + string.Join("\n  - ", missing));
