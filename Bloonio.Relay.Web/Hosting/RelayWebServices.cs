@@ -57,7 +57,7 @@ public static class RelayWebServices
             : p.GetRequiredService<PostgresReplayCache>());
         services.AddSingleton<IOperatorPresence, NoConnectionPresence>();
 
-        services.AddControllers(o => o.Filters.Add<ModelBindingFailureFilter>())
+        services.AddControllers(o => o.Filters.Add(new ModelBindingFailureFilter()))
             .AddJsonOptions(o =>
             {
                 RelayJson.Configure(o.JsonSerializerOptions);

@@ -1,0 +1,66 @@
+using Bloonio.Relay.Data.Migrations;
+using Bloonio.Relay.Tests.Infrastructure;
+using Dapper;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using NUnit.Framework;
+
+namespace Bloonio.Relay.Tests.Data;
+
+/// <summary>Migrations apply once each, under the advisory lock, and the schema refuses wrong states.</summary>
+public sealed class MigrationTests
+{
+    [Test]
+    public void ScriptsAreNumberedAndEmbeddedInOrder()
+    {
+        var scripts = MigrationRunner.Scripts();
+        Assert.That(scripts.Select(s => s.Version), Is.Ordered.And.Unique);
+        Assert.That(scripts.Select(s => s.Version), Has.All.Match("^[0-9]{4}$"));
+        Assert.That(scripts.Select(s => s.Sql), Has.All.StartWith("-- purpose:"));
+    }
+
+    [Test]
+    public async Task NodesStartingTogetherApplyEachScriptOnce()
+    {
+        var connectionString = await TestDatabase.CreateExtraAsync("migrate");
+        try
+        {
+            await using var dataSource = NpgsqlDataSource.Create(connectionString);
+            var runners = Enumerable.Range(0, 4).Select(_ => new MigrationRunner(dataSource, NullLogger<MigrationRunner>.Instance)).ToList();
+            var applied = await Task.WhenAll(runners.Select(r => Task.Run(() => r.RunAsync(default))));
+
+            Assert.That(applied.Sum(a => a.Count), Is.EqualTo(MigrationRunner.Scripts().Count), "each script applied by exactly one node");
+            Assert.That(await runners[0].RunAsync(default), Is.Empty, "nothing left on a second start");
+            await using var connection = await dataSource.OpenConnectionAsync();
+            Assert.That(await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM schema_migrations"), Is.EqualTo(MigrationRunner.Scripts().Count));
+        }
+        finally
+        {
+            await TestDatabase.DropExtraAsync(connectionString);
+        }
+    }
+
+    [TestCase("INSERT INTO operators (operator_id, email, password_hash, created_at) VALUES (gen_random_uuid(), 'Upper@Case.com', 'h', now())",
+        TestName = "an email not in lower case")]
+    [TestCase("INSERT INTO operators (operator_id, email, password_hash, created_at) VALUES (gen_random_uuid(), 'dup@x.co', 'h', now()), (gen_random_uuid(), 'dup@x.co', 'h', now())",
+        TestName = "two operators with one email")]
+    [TestCase("INSERT INTO tenants (tenant_id, name, status, created_at, updated_at) VALUES (gen_random_uuid(), 'x', 'paused', now(), now())",
+        TestName = "an unknown tenant status")]
+    [TestCase("WITH t AS (INSERT INTO tenants (tenant_id, name, created_at, updated_at) VALUES (gen_random_uuid(), 'x', now(), now()) RETURNING tenant_id), o AS (INSERT INTO operators (operator_id, email, password_hash, created_at) VALUES (gen_random_uuid(), 'm@x.co', 'h', now()) RETURNING operator_id) INSERT INTO operator_memberships (tenant_id, operator_id, display_name, created_at, updated_at) SELECT tenant_id, operator_id, 'a', now(), now() FROM t, o UNION ALL SELECT tenant_id, operator_id, 'b', now(), now() FROM t, o",
+        TestName = "two memberships of one operator in one tenant")]
+    [TestCase("WITH t AS (INSERT INTO tenants (tenant_id, name, created_at, updated_at) VALUES (gen_random_uuid(), 'x', now(), now()) RETURNING tenant_id) INSERT INTO tenant_secrets (secret_id, tenant_id, ciphertext, created_at) SELECT gen_random_uuid(), tenant_id, '\\x01', now() FROM t UNION ALL SELECT gen_random_uuid(), tenant_id, '\\x02', now() FROM t",
+        TestName = "two current secrets for one tenant")]
+    [TestCase("WITH t AS (INSERT INTO tenants (tenant_id, name, created_at, updated_at) VALUES (gen_random_uuid(), 'x', now(), now()) RETURNING tenant_id), o AS (INSERT INTO operators (operator_id, email, password_hash, created_at) VALUES (gen_random_uuid(), 'k@x.co', 'h', now()) RETURNING operator_id) INSERT INTO operator_memberships (tenant_id, operator_id, display_name, routing_keys, created_at, updated_at) SELECT tenant_id, operator_id, 'a', '{}', now(), now() FROM t, o",
+        TestName = "an empty routing key list instead of null")]
+    public void TheSchemaRefuses(string sql)
+    {
+        Assert.ThrowsAsync<PostgresException>(async () =>
+        {
+            await using var connection = new NpgsqlConnection(TestDatabase.ConnectionString);
+            await connection.OpenAsync();
+            await using var tx = await connection.BeginTransactionAsync();
+            await connection.ExecuteAsync(sql, transaction: tx);
+            await tx.RollbackAsync();
+        });
+    }
+}

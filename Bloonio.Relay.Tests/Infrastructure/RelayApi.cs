@@ -1,0 +1,106 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Bloonio.Relay.Core.Security;
+using NUnit.Framework;
+
+namespace Bloonio.Relay.Tests.Infrastructure;
+
+public sealed record TestTenant(Guid TenantId, string Secret, string WidgetKey);
+
+/// <summary>A response read as the contract describes it: the envelope's fields and the headers.</summary>
+public sealed record ApiResponse(HttpStatusCode Status, JsonElement Body, HttpResponseHeaders Headers, string Raw)
+{
+    public int StatusCode => Body.GetProperty("status_code").GetInt32();
+    public string Message => Body.GetProperty("message").GetString()!;
+    public string? ErrorCode => Body.TryGetProperty("error_code", out var c) ? c.GetString() : null;
+    public JsonElement Data => Body.GetProperty("data");
+
+    public IReadOnlyList<string> ErrorFields =>
+        Body.TryGetProperty("errors", out var e) ? e.EnumerateArray().Select(x => x.GetProperty("field").GetString()!).ToList() : [];
+
+    /// <summary>Asserts the envelope agrees with the HTTP status and carries the expected error code.</summary>
+    public ApiResponse ShouldBe(int status, string? errorCode = null)
+    {
+        Assert.That((int)Status, Is.EqualTo(status), Raw);
+        Assert.That(StatusCode, Is.EqualTo(status), "status_code must equal the HTTP status");
+        Assert.That(Body.TryGetProperty("data", out _), Is.True, "the envelope always has data");
+        Assert.That(ErrorCode, Is.EqualTo(errorCode), Raw);
+        return this;
+    }
+}
+
+/// <summary>Speaks to the relay as a tenant backend (HMAC#1) or the platform admin would.</summary>
+public sealed class RelayApi(RelayFactory factory)
+{
+    public static readonly JsonSerializerOptions SnakeCase = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    public HttpClient Http { get; } = factory.CreateClient();
+
+    public RelayFactory Factory => factory;
+
+    public async Task<TestTenant> CreateTenantAsync(string? name = null)
+    {
+        var response = await AdminAsync(HttpMethod.Post, "/api/v1/admin/tenants",
+            new { name = name ?? "Tenant " + Guid.NewGuid().ToString("N")[..8], allowed_origins = new[] { "https://shop.example.com" } });
+        response.ShouldBe(201);
+        return new TestTenant(Guid.Parse(response.Data.GetProperty("tenant_id").GetString()!),
+            response.Data.GetProperty("tenant_secret").GetString()!, response.Data.GetProperty("widget_public_key").GetString()!);
+    }
+
+    public Task<ApiResponse> AdminAsync(HttpMethod method, string path, object? body = null, string? key = RelayFactory.AdminApiKey)
+    {
+        var request = new HttpRequestMessage(method, path) { Content = Content(body) };
+        if (key is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        }
+
+        return SendAsync(request);
+    }
+
+    /// <summary>A request signed with HMAC#1; <paramref name="tweak"/> may then break any part of it.</summary>
+    public Task<ApiResponse> SignedAsync(
+        TestTenant tenant, HttpMethod method, string path, object? body = null, long? timestampMs = null, string? secret = null,
+        Action<HttpRequestMessage>? tweak = null)
+    {
+        var bytes = body is null ? [] : Bytes(body);
+        var timestamp = (timestampMs ?? factory.Clock.GetUtcNow().ToUnixTimeMilliseconds()).ToString();
+        var request = new HttpRequestMessage(method, path);
+        if (body is not null)
+        {
+            request.Content = new ByteArrayContent(bytes) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } };
+        }
+
+        request.Headers.Add(Hmac1.TenantIdHeader, tenant.TenantId.ToString());
+        request.Headers.Add(Hmac1.TimestampHeader, timestamp);
+        request.Headers.Add(Hmac1.SignatureHeader, Hmac1.Sign(secret ?? tenant.Secret, timestamp, method.Method, path, bytes));
+        tweak?.Invoke(request);
+        return SendAsync(request);
+    }
+
+    public async Task<ApiResponse> SendAsync(HttpRequestMessage request)
+    {
+        using var response = await Http.SendAsync(request);
+        var raw = await response.Content.ReadAsStringAsync();
+        JsonElement body;
+        try
+        {
+            body = JsonDocument.Parse(raw).RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            Assert.Fail($"{(int)response.StatusCode}: the response is not JSON: {raw}");
+            throw;
+        }
+
+        return new ApiResponse(response.StatusCode, body, response.Headers, raw);
+    }
+
+    public static byte[] Bytes(object body) =>
+        body as byte[] ?? Encoding.UTF8.GetBytes(body as string ?? JsonSerializer.Serialize(body, SnakeCase));
+
+    private static HttpContent? Content(object? body) =>
+        body is null ? null : new ByteArrayContent(Bytes(body)) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } };
+}

@@ -1,0 +1,65 @@
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+
+namespace Bloonio.Relay.Tests.Infrastructure;
+
+/// <summary>
+/// The relay in process, on the run's real PostgreSQL database, with a controllable clock and captured logs.
+/// Most tests share one instance (<see cref="Shared"/>); tests that change settings build their own.
+/// </summary>
+public sealed class RelayFactory(IReadOnlyDictionary<string, string?>? settings = null) : WebApplicationFactory<Program>
+{
+    public const string AdminApiKey = "test-admin-key-0123456789";
+    public static readonly string MasterKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+    public static readonly string JwtKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+
+    private static readonly Lazy<RelayFactory> SharedInstance = new(() => new RelayFactory());
+
+    public static RelayFactory Shared => SharedInstance.Value;
+
+    public TestClock Clock { get; } = new();
+
+    public LogCapture Logs { get; } = new();
+
+    public static async Task DisposeSharedAsync()
+    {
+        if (SharedInstance.IsValueCreated)
+        {
+            await SharedInstance.Value.DisposeAsync();
+        }
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        var all = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Relay"] = TestDatabase.ConnectionString,
+            ["Relay:MasterKey"] = MasterKey,
+            ["Relay:Jwt:SigningKeys"] = "test=" + JwtKey,
+            ["Relay:AdminApiKey"] = AdminApiKey,
+            ["Relay:AllowInsecureWebhooks"] = "true",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            all[key] = value;
+        }
+
+        foreach (var (key, value) in all)
+        {
+            builder.UseSetting(key, value);
+        }
+
+        builder.ConfigureTestServices(services =>
+        {
+            services.RemoveAll<TimeProvider>();
+            services.AddSingleton<TimeProvider>(Clock);
+            services.AddSingleton<ILoggerProvider>(Logs);
+        });
+    }
+}

@@ -1,0 +1,33 @@
+using Bloonio.Relay.Tests.Infrastructure;
+using NUnit.Framework;
+
+namespace Bloonio.Relay.Tests.Operators;
+
+public abstract class OperatorTestBase
+{
+    protected RelayApi Api { get; private set; } = null!;
+    protected TestTenant Tenant { get; private set; } = null!;
+
+    [SetUp]
+    public async Task CreateTenant()
+    {
+        Api = new RelayApi(RelayFactory.Shared);
+        Tenant = await Api.CreateTenantAsync();
+    }
+
+    protected static string NewEmail() => $"op-{Guid.NewGuid():N}@example.com";
+
+    protected Task<ApiResponse> ProvisionAsync(object body, TestTenant? tenant = null, long? timestampMs = null) =>
+        Api.SignedAsync(tenant ?? Tenant, HttpMethod.Post, "/api/v1/relay/provision/operator", body, timestampMs);
+
+    protected Task<ApiResponse> FetchTokenAsync(string email, TestTenant? tenant = null) =>
+        Api.SignedAsync(tenant ?? Tenant, HttpMethod.Post, "/api/v1/relay/fetch/operator-token", new { email });
+
+    protected Task<ApiResponse> DeprovisionAsync(string email, TestTenant? tenant = null) =>
+        Api.SignedAsync(tenant ?? Tenant, HttpMethod.Post, "/api/v1/relay/deprovision/operator", new { email });
+
+    protected static List<string>? Keys(ApiResponse response) =>
+        response.Data.GetProperty("routing_keys").ValueKind == System.Text.Json.JsonValueKind.Null
+            ? null
+            : response.Data.GetProperty("routing_keys").EnumerateArray().Select(k => k.GetString()!).ToList();
+}
