@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs the whole test suite against real services: installs and starts PostgreSQL, Redis and Chromium if needed,
+# then `dotnet test` with a TRX report in TestResults/, and prints "tests: N passed, N failed".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+ensure_dotnet
+ensure_postgres
+ensure_redis || log "warning: Redis could not be installed or started"
+ensure_chromium || log "warning: Chromium could not be installed"
+
+rm -rf TestResults
+status=0
+dotnet test Relay.sln -c Release --logger "trx;LogFileName=results.trx" --logger "console;verbosity=normal" \
+  --results-directory TestResults "$@" || status=$?
+scripts/test-summary.sh TestResults
+exit "$status"
