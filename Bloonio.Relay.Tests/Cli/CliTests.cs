@@ -53,6 +53,13 @@ public sealed class CliTests
         Assert.That(output, Does.Contain(id));
         Assert.That(output, Does.Not.Contain(created.GetProperty("tenant_secret").GetString()!));
 
+        (code, output) = await RunAsync("tenants", "update", id, "--name", "Cli Company", "--allow-native-clients", "true");
+        Assert.That(code, Is.EqualTo(0), output);
+        Assert.That(output, Does.Contain("\"name\": \"Cli Company\"").And.Contain("\"allow_native_clients\": true"));
+
+        (code, output) = await RunAsync("tenants", "show", id);
+        Assert.That(output, Does.Contain("Cli Company").And.Not.Contain("tenant_secret"));
+
         (code, output) = await RunAsync("tenants", "suspend", id);
         Assert.That(code, Is.EqualTo(0), output);
         Assert.That(output, Does.Contain("\"status\": \"suspended\""));

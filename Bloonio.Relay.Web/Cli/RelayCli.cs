@@ -21,6 +21,7 @@ public static class RelayCli
           tenants create --name NAME [--origin URL]... [--owner-email EMAIL] [--webhook-url URL]
           tenants list
           tenants show TENANT_ID
+          tenants update TENANT_ID [--name NAME] [--origin URL]... [--webhook-url URL|""] [--allow-native-clients true|false]
           tenants suspend TENANT_ID
           tenants resume TENANT_ID
         """;
@@ -45,6 +46,11 @@ public static class RelayCli
                     Option(rest, "--name"), Options(rest, "--origin"), Option(rest, "--webhook-url"), Option(rest, "--owner-email"), null)),
                 ["tenants", "list"] => await mediator.Send(new ListTenantsQuery(null, 500)),
                 ["tenants", "show", var id] => await mediator.Send(new GetTenantQuery(ParseId(id))),
+                ["tenants", "update", var id, .. var rest] => await mediator.Send(new UpdateTenantCommand(ParseId(id), new TenantPatch(
+                    Name: Option(rest, "--name"),
+                    AllowedOrigins: Options(rest, "--origin") is { Count: > 0 } origins ? origins : null,
+                    AllowNativeClients: Option(rest, "--allow-native-clients") is { } native ? ParseBool(native) : null,
+                    WebhookUrl: Option(rest, "--webhook-url")), AllowQuotas: true)),
                 ["tenants", "suspend", var id] => await mediator.Send(new SetTenantStatusCommand(ParseId(id), TenantStatuses.Suspended)),
                 ["tenants", "resume", var id] => await mediator.Send(new SetTenantStatusCommand(ParseId(id), TenantStatuses.Active)),
                 _ => null,
@@ -85,6 +91,10 @@ public static class RelayCli
 
     private static List<string?> Options(string[] args, string name) =>
         args.Select((a, i) => (a, i)).Where(x => x.a == name && x.i + 1 < args.Length).Select(x => (string?)args[x.i + 1]).ToList();
+
+    private static bool ParseBool(string value) => bool.TryParse(value, out var b)
+        ? b
+        : throw new BadRequestException("--allow-native-clients takes true or false", [new FieldError("allow_native_clients", "must be true or false")]);
 
     private static Guid ParseId(string id) => Guid.TryParse(id, out var g)
         ? g
