@@ -10,72 +10,62 @@ using NUnit.Framework;
 namespace Bloonio.Relay.Tests.Http;
 
 /// <summary>SPEC 1 and 13: every failure of the request's shape is the envelope, never a 500.</summary>
-public sealed class EnvelopeTests
+public sealed class EnvelopeTests : TenantTestBase
 {
     private const string FetchToken = "/api/v1/relay/fetch/operator-token";
-    private RelayApi _api = null!;
-    private TestTenant _tenant = null!;
-
-    [SetUp]
-    public async Task SetUp()
-    {
-        _api = new RelayApi(RelayFactory.Shared);
-        _tenant = await _api.CreateTenantAsync();
-    }
-
     [TestCase("{\"email\": ")]
     [TestCase("{email: 'a@b.co'}")]
     [TestCase("[1, 2")]
     public async Task MalformedJsonIs400(string body) =>
-        Assert.That((await _api.SignedAsync(_tenant, HttpMethod.Post, FetchToken, body)).ShouldBe(400, "bad_request").Message,
+        Assert.That((await Api.SignedAsync(Tenant, HttpMethod.Post, FetchToken, body)).ShouldBe(400, "bad_request").Message,
             Is.EqualTo("Malformed JSON"));
 
     [Test]
     public async Task AValueOfTheWrongJsonTypeIs400NamingTheField()
     {
-        var response = (await _api.SignedAsync(_tenant, HttpMethod.Post, "/api/v1/relay/provision/operator",
+        var response = (await Api.SignedAsync(Tenant, HttpMethod.Post, "/api/v1/relay/provision/operator",
             """{"email": "a@b.co", "display_name": "A", "routing_keys": "store_1"}""")).ShouldBe(400, "bad_request");
         Assert.That(response.ErrorFields, Is.EqualTo(new[] { "routing_keys" }));
     }
 
     [Test]
     public async Task AnEmptyBodyIs400() =>
-        (await _api.SignedAsync(_tenant, HttpMethod.Post, FetchToken, "")).ShouldBe(400, "bad_request");
+        (await Api.SignedAsync(Tenant, HttpMethod.Post, FetchToken, "")).ShouldBe(400, "bad_request");
 
     [Test]
     public async Task AJsonNullBodyIs400() =>
-        (await _api.SignedAsync(_tenant, HttpMethod.Post, FetchToken, "null")).ShouldBe(400, "bad_request");
+        (await Api.SignedAsync(Tenant, HttpMethod.Post, FetchToken, "null")).ShouldBe(400, "bad_request");
 
     [Test]
     public async Task AContentTypeOtherThanJsonIs400()
     {
-        var response = (await _api.SignedAsync(_tenant, HttpMethod.Post, FetchToken, """{"email": "a@b.co"}""",
+        var response = (await Api.SignedAsync(Tenant, HttpMethod.Post, FetchToken, """{"email": "a@b.co"}""",
             tweak: r => r.Content!.Headers.ContentType = new MediaTypeHeaderValue("text/plain"))).ShouldBe(400, "bad_request");
         Assert.That(response.Message, Does.Contain("application/json"));
     }
 
     [Test]
     public async Task UnknownFieldsAreIgnored() =>
-        (await _api.SignedAsync(_tenant, HttpMethod.Post, FetchToken, """{"email": "nobody@b.co", "extra": {"a": 1}}"""))
+        (await Api.SignedAsync(Tenant, HttpMethod.Post, FetchToken, """{"email": "nobody@b.co", "extra": {"a": 1}}"""))
             .ShouldBe(404, "operator_not_found");
 
     [Test]
     public async Task AnUnknownApiRouteIs404() =>
-        (await _api.SignedAsync(_tenant, HttpMethod.Get, "/api/v1/relay/no-such-thing")).ShouldBe(404, "not_found");
+        (await Api.SignedAsync(Tenant, HttpMethod.Get, "/api/v1/relay/no-such-thing")).ShouldBe(404, "not_found");
 
     [Test]
     public async Task AnUnknownApiVersionIs404() =>
-        (await _api.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/api/v9/anything"))).ShouldBe(404, "not_found");
+        (await Api.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/api/v9/anything"))).ShouldBe(404, "not_found");
 
     [Test]
     public async Task AWrongMethodIs405() =>
-        (await _api.SignedAsync(_tenant, HttpMethod.Delete, "/api/v1/relay/operators")).ShouldBe(405, "method_not_allowed");
+        (await Api.SignedAsync(Tenant, HttpMethod.Delete, "/api/v1/relay/operators")).ShouldBe(405, "method_not_allowed");
 
     [Test]
     public async Task ABodyOver64KiBIs413WhateverItsSignature()
     {
         var body = "{\"email\": \"" + new string('a', 64 * 1024) + "@b.co\"}";
-        var response = await _api.SendAsync(new HttpRequestMessage(HttpMethod.Post, FetchToken)
+        var response = await Api.SendAsync(new HttpRequestMessage(HttpMethod.Post, FetchToken)
         {
             Content = new StringContent(body, Encoding.UTF8, "application/json"),
         });
@@ -88,7 +78,7 @@ public sealed class EnvelopeTests
         var prefix = "{\"email\": \"nobody@b.co\", \"pad\": \"";
         var body = prefix + new string('p', 64 * 1024 - prefix.Length - 2) + "\"}";
         Assert.That(Encoding.UTF8.GetByteCount(body), Is.EqualTo(64 * 1024));
-        (await _api.SignedAsync(_tenant, HttpMethod.Post, FetchToken, body)).ShouldBe(404, "operator_not_found");
+        (await Api.SignedAsync(Tenant, HttpMethod.Post, FetchToken, body)).ShouldBe(404, "operator_not_found");
     }
 
     [Test]
@@ -100,13 +90,13 @@ public sealed class EnvelopeTests
         };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         request.Headers.TransferEncodingChunked = true;
-        (await _api.SendAsync(request)).ShouldBe(413, "payload_too_large");
+        (await Api.SendAsync(request)).ShouldBe(413, "payload_too_large");
     }
 
     [Test]
     public async Task EveryResponseCarriesACorrelationId()
     {
-        var response = await _api.SignedAsync(_tenant, HttpMethod.Get, "/api/v1/relay/operators");
+        var response = await Api.SignedAsync(Tenant, HttpMethod.Get, "/api/v1/relay/operators");
         Assert.That(response.Headers.GetValues("X-Correlation-Id").Single(), Is.Not.Empty);
     }
 
@@ -134,7 +124,7 @@ public sealed class EnvelopeTests
 
     [Test]
     public async Task TheOperatorsPagesSignatureHeaderNameIsTheOneChecked() =>
-        Assert.That((await _api.SignedAsync(_tenant, HttpMethod.Get, "/api/v1/relay/operators", tweak: r =>
+        Assert.That((await Api.SignedAsync(Tenant, HttpMethod.Get, "/api/v1/relay/operators", tweak: r =>
         {
             var value = r.Headers.GetValues(Hmac1.SignatureHeader).Single();
             r.Headers.Remove(Hmac1.SignatureHeader);

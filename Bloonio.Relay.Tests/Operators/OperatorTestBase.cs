@@ -1,20 +1,9 @@
 using Bloonio.Relay.Tests.Infrastructure;
-using NUnit.Framework;
 
 namespace Bloonio.Relay.Tests.Operators;
 
-public abstract class OperatorTestBase
+public abstract class OperatorTestBase : TenantTestBase
 {
-    protected RelayApi Api { get; private set; } = null!;
-    protected TestTenant Tenant { get; private set; } = null!;
-
-    [SetUp]
-    public async Task CreateTenant()
-    {
-        Api = new RelayApi(RelayFactory.Shared);
-        Tenant = await Api.CreateTenantAsync();
-    }
-
     protected static string NewEmail() => $"op-{Guid.NewGuid():N}@example.com";
 
     protected Task<ApiResponse> ProvisionAsync(object body, TestTenant? tenant = null, long? timestampMs = null) =>

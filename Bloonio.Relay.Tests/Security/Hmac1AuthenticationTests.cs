@@ -6,31 +6,21 @@ namespace Bloonio.Relay.Tests.Security;
 
 /// <summary>SPEC 2 over HTTP: every error code, the clock window at its edges, replay, rotation-style multi-signatures.</summary>
 [NonParallelizable]
-public sealed class Hmac1AuthenticationTests
+public sealed class Hmac1AuthenticationTests : TenantTestBase
 {
     private const string Path = "/api/v1/relay/operators";
-    private RelayApi _api = null!;
-    private TestTenant _tenant = null!;
-
-    [SetUp]
-    public async Task SetUp()
-    {
-        _api = new RelayApi(RelayFactory.Shared);
-        _tenant = await _api.CreateTenantAsync();
-    }
-
     [TearDown]
     public void TearDown() => RelayFactory.Shared.Clock.Resume();
 
     [Test]
     public async Task ASignedRequestIsAccepted() =>
-        (await _api.SignedAsync(_tenant, HttpMethod.Get, Path)).ShouldBe(200);
+        (await Api.SignedAsync(Tenant, HttpMethod.Get, Path)).ShouldBe(200);
 
     [TestCase(Hmac1.TenantIdHeader)]
     [TestCase(Hmac1.TimestampHeader)]
     [TestCase(Hmac1.SignatureHeader)]
     public async Task AMissingHeaderIsMissingSignature(string header) =>
-        (await _api.SignedAsync(_tenant, HttpMethod.Get, Path, tweak: r => r.Headers.Remove(header))).ShouldBe(401, "missing_signature");
+        (await Api.SignedAsync(Tenant, HttpMethod.Get, Path, tweak: r => r.Headers.Remove(header))).ShouldBe(401, "missing_signature");
 
     [TestCase(Hmac1.TenantIdHeader, "not-a-uuid")]
     [TestCase(Hmac1.TimestampHeader, "17189600.5")]
@@ -38,7 +28,7 @@ public sealed class Hmac1AuthenticationTests
     [TestCase(Hmac1.SignatureHeader, "v1=zz")]
     [TestCase(Hmac1.SignatureHeader, "sha256=abc")]
     public async Task AMalformedHeaderIsMissingSignature(string header, string value) =>
-        (await _api.SignedAsync(_tenant, HttpMethod.Get, Path, tweak: r =>
+        (await Api.SignedAsync(Tenant, HttpMethod.Get, Path, tweak: r =>
         {
             r.Headers.Remove(header);
             r.Headers.TryAddWithoutValidation(header, value);
@@ -46,20 +36,20 @@ public sealed class Hmac1AuthenticationTests
 
     [Test]
     public async Task AnUnknownTenantIsRefused() =>
-        (await _api.SignedAsync(_tenant with { TenantId = Guid.CreateVersion7() }, HttpMethod.Get, Path)).ShouldBe(401, "unknown_tenant");
+        (await Api.SignedAsync(Tenant with { TenantId = Guid.CreateVersion7() }, HttpMethod.Get, Path)).ShouldBe(401, "unknown_tenant");
 
     [Test]
     public async Task AWrongSecretIsAnInvalidSignature() =>
-        (await _api.SignedAsync(_tenant, HttpMethod.Get, Path, secret: "bts_wrong")).ShouldBe(401, "invalid_signature");
+        (await Api.SignedAsync(Tenant, HttpMethod.Get, Path, secret: "bts_wrong")).ShouldBe(401, "invalid_signature");
 
     [Test]
     public async Task ASignatureOverAnotherPathIsInvalid() =>
-        (await _api.SignedAsync(_tenant, HttpMethod.Get, Path, tweak: r => r.RequestUri = new Uri(Path + "?x=1", UriKind.Relative)))
+        (await Api.SignedAsync(Tenant, HttpMethod.Get, Path, tweak: r => r.RequestUri = new Uri(Path + "?x=1", UriKind.Relative)))
             .ShouldBe(401, "invalid_signature");
 
     [Test]
     public async Task ATamperedBodyIsAnInvalidSignature() =>
-        (await _api.SignedAsync(_tenant, HttpMethod.Post, "/api/v1/relay/fetch/operator-token", new { email = "a@b.co" },
+        (await Api.SignedAsync(Tenant, HttpMethod.Post, "/api/v1/relay/fetch/operator-token", new { email = "a@b.co" },
             tweak: r => r.Content = new StringContent("""{"email":"c@d.co"}""", System.Text.Encoding.UTF8, "application/json")))
             .ShouldBe(401, "invalid_signature");
 
@@ -70,7 +60,7 @@ public sealed class Hmac1AuthenticationTests
     public async Task TheClockWindowIsThreeHundredSecondsInclusive(long offsetMs, int expected)
     {
         var now = RelayFactory.Shared.Clock.Freeze();
-        var response = await _api.SignedAsync(_tenant, HttpMethod.Get, Path, timestampMs: now.ToUnixTimeMilliseconds() + offsetMs);
+        var response = await Api.SignedAsync(Tenant, HttpMethod.Get, Path, timestampMs: now.ToUnixTimeMilliseconds() + offsetMs);
         response.ShouldBe(expected, expected == 200 ? null : "timestamp_out_of_window");
     }
 
@@ -78,17 +68,17 @@ public sealed class Hmac1AuthenticationTests
     public async Task AReplayedRequestIsRefusedAndASignedRetryIsAccepted()
     {
         var now = RelayFactory.Shared.Clock.Freeze().ToUnixTimeMilliseconds();
-        (await _api.SignedAsync(_tenant, HttpMethod.Get, Path, timestampMs: now)).ShouldBe(200);
-        (await _api.SignedAsync(_tenant, HttpMethod.Get, Path, timestampMs: now)).ShouldBe(401, "replayed_request");
-        (await _api.SignedAsync(_tenant, HttpMethod.Get, Path, timestampMs: now + 1)).ShouldBe(200);
+        (await Api.SignedAsync(Tenant, HttpMethod.Get, Path, timestampMs: now)).ShouldBe(200);
+        (await Api.SignedAsync(Tenant, HttpMethod.Get, Path, timestampMs: now)).ShouldBe(401, "replayed_request");
+        (await Api.SignedAsync(Tenant, HttpMethod.Get, Path, timestampMs: now + 1)).ShouldBe(200);
     }
 
     [Test]
     public async Task AReplayWithTheSignatureInAnotherFormIsStillAReplay()
     {
         var now = RelayFactory.Shared.Clock.Freeze().ToUnixTimeMilliseconds();
-        (await _api.SignedAsync(_tenant, HttpMethod.Get, Path, timestampMs: now)).ShouldBe(200);
-        (await _api.SignedAsync(_tenant, HttpMethod.Get, Path, timestampMs: now, tweak: r =>
+        (await Api.SignedAsync(Tenant, HttpMethod.Get, Path, timestampMs: now)).ShouldBe(200);
+        (await Api.SignedAsync(Tenant, HttpMethod.Get, Path, timestampMs: now, tweak: r =>
         {
             var value = r.Headers.GetValues(Hmac1.SignatureHeader).Single();
             r.Headers.Remove(Hmac1.SignatureHeader);
@@ -99,13 +89,13 @@ public sealed class Hmac1AuthenticationTests
     [Test]
     public async Task OneValidSignatureAmongSeveralIsEnoughAndABareHexIsAccepted()
     {
-        (await _api.SignedAsync(_tenant, HttpMethod.Get, Path, tweak: r =>
+        (await Api.SignedAsync(Tenant, HttpMethod.Get, Path, tweak: r =>
         {
             var value = r.Headers.GetValues(Hmac1.SignatureHeader).Single();
             r.Headers.Remove(Hmac1.SignatureHeader);
             r.Headers.Add(Hmac1.SignatureHeader, $"v1={new string('a', 64)},{value}");
         })).ShouldBe(200);
-        (await _api.SignedAsync(_tenant, HttpMethod.Get, Path, timestampMs: RelayFactory.Shared.Clock.GetUtcNow().ToUnixTimeMilliseconds() - 7, tweak: r =>
+        (await Api.SignedAsync(Tenant, HttpMethod.Get, Path, timestampMs: RelayFactory.Shared.Clock.GetUtcNow().ToUnixTimeMilliseconds() - 7, tweak: r =>
         {
             var value = r.Headers.GetValues(Hmac1.SignatureHeader).Single();
             r.Headers.Remove(Hmac1.SignatureHeader);
@@ -116,11 +106,11 @@ public sealed class Hmac1AuthenticationTests
     [Test]
     public async Task ASuspendedTenantIsForbiddenOnlyOnceItsSignatureIsValid()
     {
-        (await _api.AdminAsync(HttpMethod.Post, $"/api/v1/admin/tenants/{_tenant.TenantId}/suspend")).ShouldBe(200);
-        (await _api.SignedAsync(_tenant, HttpMethod.Get, Path, secret: "bts_wrong")).ShouldBe(401, "invalid_signature");
-        (await _api.SignedAsync(_tenant, HttpMethod.Get, Path)).ShouldBe(403, "tenant_suspended");
-        (await _api.AdminAsync(HttpMethod.Post, $"/api/v1/admin/tenants/{_tenant.TenantId}/resume")).ShouldBe(200);
-        (await _api.SignedAsync(_tenant, HttpMethod.Get, Path, timestampMs: RelayFactory.Shared.Clock.GetUtcNow().ToUnixTimeMilliseconds() - 3))
+        (await Api.AdminAsync(HttpMethod.Post, $"/api/v1/admin/tenants/{Tenant.TenantId}/suspend")).ShouldBe(200);
+        (await Api.SignedAsync(Tenant, HttpMethod.Get, Path, secret: "bts_wrong")).ShouldBe(401, "invalid_signature");
+        (await Api.SignedAsync(Tenant, HttpMethod.Get, Path)).ShouldBe(403, "tenant_suspended");
+        (await Api.AdminAsync(HttpMethod.Post, $"/api/v1/admin/tenants/{Tenant.TenantId}/resume")).ShouldBe(200);
+        (await Api.SignedAsync(Tenant, HttpMethod.Get, Path, timestampMs: RelayFactory.Shared.Clock.GetUtcNow().ToUnixTimeMilliseconds() - 3))
             .ShouldBe(200);
     }
 
@@ -131,8 +121,8 @@ public sealed class Hmac1AuthenticationTests
         var other = new RelayApi(otherNode);
         var now = RelayFactory.Shared.Clock.Freeze();
         otherNode.Clock.Set(now);
-        (await _api.SignedAsync(_tenant, HttpMethod.Get, Path, timestampMs: now.ToUnixTimeMilliseconds())).ShouldBe(200);
-        (await other.SignedAsync(_tenant, HttpMethod.Get, Path, timestampMs: now.ToUnixTimeMilliseconds())).ShouldBe(401, "replayed_request");
+        (await Api.SignedAsync(Tenant, HttpMethod.Get, Path, timestampMs: now.ToUnixTimeMilliseconds())).ShouldBe(200);
+        (await other.SignedAsync(Tenant, HttpMethod.Get, Path, timestampMs: now.ToUnixTimeMilliseconds())).ShouldBe(401, "replayed_request");
     }
 
     [Test]
@@ -142,9 +132,9 @@ public sealed class Hmac1AuthenticationTests
         var api = new RelayApi(behindProxy);
         var timestamp = behindProxy.Clock.GetUtcNow().ToUnixTimeMilliseconds().ToString();
         var request = new HttpRequestMessage(HttpMethod.Get, Path);
-        request.Headers.Add(Hmac1.TenantIdHeader, _tenant.TenantId.ToString());
+        request.Headers.Add(Hmac1.TenantIdHeader, Tenant.TenantId.ToString());
         request.Headers.Add(Hmac1.TimestampHeader, timestamp);
-        request.Headers.Add(Hmac1.SignatureHeader, Hmac1.Sign(_tenant.Secret, timestamp, "GET", "/chat" + Path, []));
+        request.Headers.Add(Hmac1.SignatureHeader, Hmac1.Sign(Tenant.Secret, timestamp, "GET", "/chat" + Path, []));
         (await api.SendAsync(request)).ShouldBe(200);
     }
 }

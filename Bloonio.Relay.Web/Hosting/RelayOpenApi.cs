@@ -1,10 +1,23 @@
+using Bloonio.Relay.Web.Http;
+using Bloonio.Relay.Web.OpenApi;
+
 namespace Bloonio.Relay.Web.Hosting;
 
 public static class RelayOpenApi
 {
+    public const string DocumentName = "v1";
+
     public static IServiceCollection AddRelayOpenApi(this IServiceCollection services)
     {
-        services.AddOpenApi("v1");
+        // The document's schemas follow Microsoft.AspNetCore.Http.Json.JsonOptions, not MVC's: without this they would
+        // show camelCase names the controllers never write.
+        services.ConfigureHttpJsonOptions(o => RelayJson.Configure(o.SerializerOptions));
+        services.AddOpenApi(DocumentName, o =>
+        {
+            o.AddDocumentTransformer<RelayDocumentTransformer>();
+            o.AddOperationTransformer<RelayOperationTransformer>();
+            o.AddSchemaTransformer<RelaySchemaTransformer>();
+        });
         return services;
     }
 
@@ -13,7 +26,7 @@ public static class RelayOpenApi
         app.MapOpenApi("/openapi/{documentName}.json");
         app.UseSwaggerUI(o =>
         {
-            o.SwaggerEndpoint("/openapi/v1.json", "Bloonio Chat Relay v1");
+            o.SwaggerEndpoint($"/openapi/{DocumentName}.json", "Bloonio Chat Relay v1");
             o.RoutePrefix = "swagger";
             o.DocumentTitle = "Bloonio Chat Relay API";
         });
