@@ -4,6 +4,7 @@ using Bloonio.Relay.Core.Security;
 using FluentValidation;
 using MediatR;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Bloonio.Relay.Core;
 
@@ -15,7 +16,7 @@ public static class DependencyInjection
     /// </summary>
     public static IServiceCollection AddRelayCore(this IServiceCollection services)
     {
-        services.AddSingleton(TimeProvider.System);
+        services.TryAddSingleton(TimeProvider.System);
         services.AddScoped<ServiceFactory>(p => p.GetService);
         services.AddScoped<IMediator, Mediator>();
 
@@ -36,6 +37,9 @@ public static class DependencyInjection
         services.AddScoped<CallerContext>();
         services.AddScoped<ICallerContext>(p => p.GetRequiredService<CallerContext>());
         services.AddScoped<Hmac1Authenticator>();
+        services.AddScoped<Sessions.WidgetGate>();
+        services.AddScoped<Assignments.OperatorAccess>();
+        services.AddScoped<Assignments.QueueNotifications>();
         return services;
     }
 

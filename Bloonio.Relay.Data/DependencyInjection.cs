@@ -23,6 +23,8 @@ public static class DependencyInjection
         services.AddSingleton<ITenantCredentialStore>(p => p.GetRequiredService<TenantRepository>());
         services.AddSingleton<IOperatorRepository, OperatorRepository>();
         services.AddSingleton<PostgresReplayCache>();
+        services.AddSingleton<Core.Sessions.ISessionRepository, Sessions.SessionRepository>();
+        services.AddSingleton<Core.Assignments.IAssignmentRepository, Sessions.AssignmentRepository>();
         return services;
     }
 }

@@ -22,4 +22,14 @@ public static class ErrorCodes
     public const string TenantNotFound = "tenant_not_found";
     public const string OperatorNotFound = "operator_not_found";
     public const string MembershipInactive = "membership_inactive";
+
+    public const string InvalidWidgetKey = "invalid_widget_key";
+    public const string OriginNotAllowed = "origin_not_allowed";
+    public const string SessionNotFound = "session_not_found";
+    public const string SessionClosed = "session_closed";
+    public const string AssignmentNotFound = "not_found";
+    public const string AlreadyAssigned = "already_assigned";
+    public const string ForbiddenRoutingKey = "forbidden_routing_key";
+    public const string NotAssigned = "not_assigned";
+    public const string MaxConcurrentReached = "max_concurrent_reached";
 }

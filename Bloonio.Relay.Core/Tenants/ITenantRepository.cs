@@ -8,6 +8,12 @@ public interface ITenantRepository
 
     Task<Tenant?> GetAsync(Guid tenantId, CancellationToken ct);
 
+    /// <summary>The tenant of a widget key that is current or still in its grace period at <paramref name="now"/>.</summary>
+    Task<Tenant?> FindByWidgetKeyAsync(string widgetKey, DateTimeOffset now, CancellationToken ct);
+
+    /// <summary>True when an active tenant's allowed origins match (for CORS preflights, which carry no widget key).</summary>
+    Task<bool> IsOriginAllowedByAnyActiveTenantAsync(string origin, CancellationToken ct);
+
     /// <summary>Oldest first, keyset-paged by tenant id.</summary>
     Task<IReadOnlyList<Tenant>> ListAsync(Guid? after, int limit, CancellationToken ct);
 

@@ -46,6 +46,27 @@ public sealed class TenantRepository(NpgsqlDataSource dataSource) : ITenantRepos
         return row?.ToTenant();
     }
 
+    public async Task<Tenant?> FindByWidgetKeyAsync(string widgetKey, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var row = await connection.QuerySingleOrDefaultAsync<TenantRow>(new CommandDefinition(
+            SelectTenant + """
+             WHERE t.tenant_id = (SELECT k.tenant_id FROM widget_keys k
+                                  WHERE k.widget_key = @widgetKey AND (k.expires_at IS NULL OR k.expires_at > @now))
+            """, new { widgetKey, now }, cancellationToken: ct));
+        return row?.ToTenant();
+    }
+
+    public async Task<bool> IsOriginAllowedByAnyActiveTenantAsync(string origin, CancellationToken ct)
+    {
+        // Candidates by the origin's registrable suffix first would scale better; tenants are few per relay today.
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var lists = await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT configuration->>'allowed_origins' FROM tenants WHERE status = 'active' AND configuration ? 'allowed_origins'",
+            cancellationToken: ct));
+        return lists.Any(json => OriginPattern.IsAllowed(DbJson.Deserialize<List<string>>(json ?? "[]"), origin));
+    }
+
     public async Task<IReadOnlyList<Tenant>> ListAsync(Guid? after, int limit, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);

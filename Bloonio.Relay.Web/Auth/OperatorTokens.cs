@@ -17,6 +17,8 @@ public static class RelayTokenNames
     public const string VisitorAudience = "bloonio-relay-visitor";
     public const string TenantRoles = "tids";
     public const string TokenVersion = "tv";
+    public const string TenantId = "tid";
+    public const string SessionId = "sid";
 }
 
 /// <summary>

@@ -1,5 +1,6 @@
 using Bloonio.Relay.Web.Auth;
 using Bloonio.Relay.Web.Http;
+using Bloonio.Relay.Web.Hubs;
 using Npgsql;
 
 namespace Bloonio.Relay.Web.Hosting;
@@ -16,11 +17,16 @@ public static class RelayPipeline
             return next(context);
         });
 
+        app.UseWhen(c => c.Request.Path.StartsWithSegments("/api/v1/widget"), widget => widget.Use(WidgetCors.HandlePreflightAsync));
         app.UseWhen(c => c.Request.Path.StartsWithSegments("/api"), api => api.UseMiddleware<ApiBodyMiddleware>());
         app.UseWhen(c => c.Request.Path.StartsWithSegments("/api/v1/relay"), api => api.UseMiddleware<Hmac1Middleware>());
         app.UseWhen(c => c.Request.Path.StartsWithSegments("/api/v1/admin"), api => api.UseMiddleware<AdminKeyMiddleware>());
 
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.MapControllers();
+        app.MapHub<VisitorHub>("/hubs/visitor");
+        app.MapHub<OperatorHub>("/hubs/operator");
         app.MapRelayOpenApi();
         app.MapGet("/healthz", () => Results.Json(new { status = "ok" })).ExcludeFromDescription();
         app.MapGet("/readyz", async (NpgsqlDataSource db, CancellationToken ct) =>

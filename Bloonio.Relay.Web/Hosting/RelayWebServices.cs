@@ -5,7 +5,10 @@ using Bloonio.Relay.Data;
 using Bloonio.Relay.Data.Security;
 using Bloonio.Relay.Web.Auth;
 using Bloonio.Relay.Web.Configuration;
+using Bloonio.Relay.Core.Sessions;
 using Bloonio.Relay.Web.Http;
+using Bloonio.Relay.Web.Hubs;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 
 namespace Bloonio.Relay.Web.Hosting;
@@ -56,6 +59,20 @@ public static class RelayWebServices
             ? p.GetRequiredService<InMemoryReplayCache>()
             : p.GetRequiredService<PostgresReplayCache>());
         services.AddSingleton<IOperatorPresence, NoConnectionPresence>();
+        services.AddSingleton<IVisitorTokenIssuer, VisitorTokenIssuer>();
+        services.AddSingleton<IRelayNotifier, SignalRRelayNotifier>();
+        services.AddAuthentication()
+            .AddScheme<HubTokenOptions, HubTokenAuthenticationHandler>(HubTokenAuthenticationHandler.VisitorScheme,
+                o => o.Audience = RelayTokenNames.VisitorAudience)
+            .AddScheme<HubTokenOptions, HubTokenAuthenticationHandler>(HubTokenAuthenticationHandler.OperatorScheme,
+                o => o.Audience = RelayTokenNames.OperatorAudience);
+        services.AddAuthorization();
+        services.AddSignalR(o =>
+            {
+                o.MaximumReceiveMessageSize = 32 * 1024;
+                o.AddFilter<HubErrorFilter>();
+            })
+            .AddJsonProtocol(o => RelayJson.Configure(o.PayloadSerializerOptions));
 
         services.AddControllers(o => o.Filters.Add(new ModelBindingFailureFilter()))
             .AddJsonOptions(o =>

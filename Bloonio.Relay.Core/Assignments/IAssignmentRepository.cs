@@ -1,0 +1,36 @@
+using Bloonio.Relay.Core.Sessions;
+
+namespace Bloonio.Relay.Core.Assignments;
+
+public enum AcceptStatus
+{
+    Accepted,
+    NotFound,
+    AlreadyAssigned,
+    MaxConcurrentReached,
+}
+
+public sealed record AcceptOutcome(AcceptStatus Status, Assignment? Assignment);
+
+public interface IAssignmentRepository
+{
+    Task<Assignment?> GetAsync(Guid tenantId, Guid assignmentId, CancellationToken ct);
+
+    /// <summary>WAITING assignments of the queues given (null = every queue of the tenant), oldest first.</summary>
+    Task<IReadOnlyList<Assignment>> ListWaitingAsync(Guid tenantId, IReadOnlyList<string>? routingKeys, CancellationToken ct);
+
+    Task<IReadOnlyList<Assignment>> ListAssignedAsync(Guid tenantId, Guid operatorId, CancellationToken ct);
+
+    /// <summary>1-based place of a WAITING assignment in its queue (same routing key), oldest first.</summary>
+    Task<int?> QueuePositionAsync(Guid tenantId, Guid assignmentId, CancellationToken ct);
+
+    /// <summary>
+    /// Decided in the database: the WAITING row is claimed by one UPDATE (never two winners, on any number of
+    /// nodes), and the operator's open assignments are counted under a per-operator transaction lock.
+    /// </summary>
+    Task<AcceptOutcome> AcceptAsync(Guid tenantId, Guid assignmentId, Guid operatorId, int maxConcurrent, DateTimeOffset now, CancellationToken ct);
+
+    /// <summary>Closes the assignment and its session (with a system message and events); null when not this operator's.</summary>
+    Task<(Assignment Assignment, JournalMessage Notice)?> CloseAsync(
+        Guid tenantId, Guid assignmentId, Guid operatorId, string? resolution, NewMessage notice, DateTimeOffset now, CancellationToken ct);
+}

@@ -1,0 +1,47 @@
+using Bloonio.Relay.Core.Common;
+using Bloonio.Relay.Core.Sessions;
+using FluentValidation;
+using MediatR;
+
+namespace Bloonio.Relay.Core.Assignments;
+
+public sealed record SendOperatorMessageCommand(Guid TenantId, Guid OperatorId, Guid SessionId, string? ClientMessageId, string? Text)
+    : IRequest<MessageAck>, ITenantScoped;
+
+public sealed class SendOperatorMessageValidator : AbstractValidator<SendOperatorMessageCommand>
+{
+    public SendOperatorMessageValidator()
+    {
+        RuleFor(x => x.Text).MustBeMessageText();
+        RuleFor(x => x.ClientMessageId).MustBeClientMessageId();
+    }
+}
+
+/// <summary>Only the operator the session is assigned to may write in it.</summary>
+public sealed class SendOperatorMessageHandler(
+    OperatorAccess access, IAssignmentRepository assignments, ISessionRepository sessions, IRelayNotifier notifier, TimeProvider clock)
+    : IRequestHandler<SendOperatorMessageCommand, MessageAck>
+{
+    public async Task<MessageAck> Handle(SendOperatorMessageCommand request, CancellationToken cancellationToken)
+    {
+        var membership = await access.RequireAsync(request.TenantId, request.OperatorId, cancellationToken);
+        var session = await sessions.GetAsync(request.TenantId, request.SessionId, cancellationToken)
+            ?? throw new NotFoundException(ErrorCodes.SessionNotFound, "Session not found");
+        var mine = (await assignments.ListAssignedAsync(request.TenantId, request.OperatorId, cancellationToken))
+            .Any(a => a.SessionId == session.SessionId);
+        if (!mine)
+        {
+            throw new ForbiddenException(ErrorCodes.NotAssigned, "This session is not assigned to you");
+        }
+
+        var message = new NewMessage(Ids.New(clock), new Sender(SenderTypes.Operator, request.OperatorId, membership.DisplayName),
+            request.Text!.Trim(), request.ClientMessageId, clock.GetUtcNow());
+        var outcome = await sessions.AppendAsync(request.TenantId, request.SessionId, message, queueIfHuman: false, cancellationToken);
+        if (!outcome.Duplicate)
+        {
+            await notifier.MessageAsync(outcome.Message, request.OperatorId, cancellationToken);
+        }
+
+        return new MessageAck(outcome.Message.MessageId, outcome.Message.Seq, outcome.Message.CreatedAt);
+    }
+}

@@ -1,0 +1,17 @@
+namespace Bloonio.Relay.Core.Events;
+
+/// <summary>An event for webhooks and the ordered feed, written in the transaction of the change it reports.</summary>
+public sealed record RelayEvent(Guid EventId, string Type, object Data, DateTimeOffset CreatedAt);
+
+public static class EventTypes
+{
+    public const string SessionCreated = "session.created";
+    public const string MessageCreated = "message.created";
+    public const string SessionEscalated = "session.escalated";
+    public const string AssignmentWaiting = "assignment.waiting";
+    public const string AssignmentAccepted = "assignment.accepted";
+    public const string AssignmentReleased = "assignment.released";
+    public const string AssignmentTransferred = "assignment.transferred";
+    public const string AssignmentClosed = "assignment.closed";
+    public const string SessionClosed = "session.closed";
+}

@@ -1,0 +1,28 @@
+using Bloonio.Relay.Core.Common;
+using FluentValidation;
+using MediatR;
+
+namespace Bloonio.Relay.Core.Sessions;
+
+/// <summary>The journal after <c>after_seq</c>, in order, for a reconnecting visitor or operator (and the backend API).</summary>
+public sealed record GetSessionHistoryQuery(Guid TenantId, Guid SessionId, int AfterSeq, int? Limit) : IRequest<IReadOnlyList<JournalMessage>>, ITenantScoped;
+
+public sealed class GetSessionHistoryValidator : AbstractValidator<GetSessionHistoryQuery>
+{
+    public GetSessionHistoryValidator()
+    {
+        RuleFor(x => x.AfterSeq).GreaterThanOrEqualTo(0).WithMessage("must be 0 or more");
+        RuleFor(x => x.Limit).InclusiveBetween(1, SessionRules.MaxHistoryPage).WithMessage($"must be between 1 and {SessionRules.MaxHistoryPage}");
+    }
+}
+
+public sealed class GetSessionHistoryHandler(ISessionRepository sessions) : IRequestHandler<GetSessionHistoryQuery, IReadOnlyList<JournalMessage>>
+{
+    public async Task<IReadOnlyList<JournalMessage>> Handle(GetSessionHistoryQuery request, CancellationToken cancellationToken)
+    {
+        _ = await sessions.GetAsync(request.TenantId, request.SessionId, cancellationToken)
+            ?? throw new NotFoundException(ErrorCodes.SessionNotFound, "Session not found");
+        return await sessions.ListMessagesAsync(request.TenantId, request.SessionId, request.AfterSeq,
+            request.Limit ?? SessionRules.MaxHistoryPage, cancellationToken);
+    }
+}

@@ -1,0 +1,24 @@
+using Bloonio.Relay.Core.Assignments;
+
+namespace Bloonio.Relay.Core.Sessions;
+
+/// <summary>
+/// Real-time fan-out, implemented in Web over SignalR groups (one node or many). Called after the change is
+/// committed; a client that misses a push catches up with History.
+/// </summary>
+public interface IRelayNotifier
+{
+    /// <summary>To the session's visitors and, when assigned, to its operator.</summary>
+    Task MessageAsync(JournalMessage message, Guid? assignedOperatorId, CancellationToken ct);
+
+    /// <summary>To the queue's operators: the routing key's group and the tenant-wide group.</summary>
+    Task AssignmentWaitingAsync(Assignment assignment, CancellationToken ct);
+
+    Task AssignmentRemovedAsync(Assignment assignment, string reason, CancellationToken ct);
+
+    Task AssignmentAssignedAsync(Assignment assignment, CancellationToken ct);
+
+    Task SessionStateAsync(Guid tenantId, Guid sessionId, string status, int? queuePosition, SessionOperator? @operator, CancellationToken ct);
+}
+
+public sealed record SessionOperator(string DisplayName, string? AvatarUrl);

@@ -1,0 +1,21 @@
+using Bloonio.Relay.Core.Events;
+
+namespace Bloonio.Relay.Core.Sessions;
+
+public interface ISessionRepository
+{
+    Task CreateAsync(Session session, byte[] resumeTokenHash, string metadataJson, RelayEvent created, CancellationToken ct);
+
+    Task<Session?> GetAsync(Guid tenantId, Guid sessionId, CancellationToken ct);
+
+    Task<Session?> FindOpenByResumeTokenAsync(Guid tenantId, byte[] resumeTokenHash, CancellationToken ct);
+
+    /// <summary>
+    /// Appends to the journal under the session's row lock: the next seq, or the first message again for a repeated
+    /// client_message_id. With <paramref name="queueIfHuman"/>, a human-mode session still open gets its WAITING
+    /// assignment in the same transaction. Events (message.created, assignment.waiting) are written with it.
+    /// </summary>
+    Task<AppendOutcome> AppendAsync(Guid tenantId, Guid sessionId, NewMessage message, bool queueIfHuman, CancellationToken ct);
+
+    Task<IReadOnlyList<JournalMessage>> ListMessagesAsync(Guid tenantId, Guid sessionId, int afterSeq, int limit, CancellationToken ct);
+}

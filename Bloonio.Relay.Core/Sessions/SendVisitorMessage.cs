@@ -1,0 +1,58 @@
+using Bloonio.Relay.Core.Assignments;
+using Bloonio.Relay.Core.Common;
+using FluentValidation;
+using MediatR;
+
+namespace Bloonio.Relay.Core.Sessions;
+
+/// <summary>A visitor's message from <c>/hubs/visitor</c>; ids come from the visitor token, never from the client.</summary>
+public sealed record SendVisitorMessageCommand(Guid TenantId, Guid SessionId, Guid VisitorId, string? ClientMessageId, string? Text)
+    : IRequest<MessageAck>, ITenantScoped;
+
+public sealed record MessageAck(Guid MessageId, int Seq, DateTimeOffset CreatedAt);
+
+public sealed class SendVisitorMessageValidator : AbstractValidator<SendVisitorMessageCommand>
+{
+    public SendVisitorMessageValidator()
+    {
+        RuleFor(x => x.Text).MustBeMessageText();
+        RuleFor(x => x.ClientMessageId).MustBeClientMessageId();
+    }
+}
+
+/// <summary>
+/// Stores the message before acknowledging it; a repeated client_message_id returns the first ack and stores nothing.
+/// In human mode the first message queues the session (WAITING), offered to its routing key and tenant-wide operators.
+/// </summary>
+public sealed class SendVisitorMessageHandler(
+    ISessionRepository sessions, IRelayNotifier notifier, QueueNotifications queue, TimeProvider clock)
+    : IRequestHandler<SendVisitorMessageCommand, MessageAck>
+{
+    public async Task<MessageAck> Handle(SendVisitorMessageCommand request, CancellationToken cancellationToken)
+    {
+        var session = await sessions.GetAsync(request.TenantId, request.SessionId, cancellationToken);
+        if (session is null || session.VisitorId != request.VisitorId)
+        {
+            throw new NotFoundException(ErrorCodes.SessionNotFound, "Session not found");
+        }
+
+        if (session.Status == SessionStatuses.Closed)
+        {
+            throw new ConflictException(ErrorCodes.SessionClosed, "The session is closed; open a new one");
+        }
+
+        var message = new NewMessage(Ids.New(clock), new Sender(SenderTypes.Visitor, request.VisitorId, session.VisitorDisplayName),
+            request.Text!.Trim(), request.ClientMessageId, clock.GetUtcNow());
+        var outcome = await sessions.AppendAsync(request.TenantId, request.SessionId, message, queueIfHuman: true, cancellationToken);
+        if (!outcome.Duplicate)
+        {
+            await notifier.MessageAsync(outcome.Message, null, cancellationToken);
+            if (outcome.CreatedAssignment is { } waiting)
+            {
+                await queue.WaitingAsync(waiting, cancellationToken);
+            }
+        }
+
+        return new MessageAck(outcome.Message.MessageId, outcome.Message.Seq, outcome.Message.CreatedAt);
+    }
+}

@@ -1,0 +1,125 @@
+using Bloonio.Relay.Core.Assignments;
+using Bloonio.Relay.Core.Events;
+using Bloonio.Relay.Core.Sessions;
+using Bloonio.Relay.Data.Events;
+using Dapper;
+using Npgsql;
+
+namespace Bloonio.Relay.Data.Sessions;
+
+public sealed class AssignmentRepository(NpgsqlDataSource dataSource) : IAssignmentRepository
+{
+    public async Task<Assignment?> GetAsync(Guid tenantId, Guid assignmentId, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return (await connection.QuerySingleOrDefaultAsync<AssignmentRow>(new CommandDefinition(
+            $"SELECT {SessionSql.AssignmentColumns} FROM assignments a WHERE a.tenant_id = @tenantId AND a.assignment_id = @assignmentId",
+            new { tenantId, assignmentId }, cancellationToken: ct)))?.ToAssignment();
+    }
+
+    public async Task<IReadOnlyList<Assignment>> ListWaitingAsync(Guid tenantId, IReadOnlyList<string>? routingKeys, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var rows = await connection.QueryAsync<AssignmentRow>(new CommandDefinition($"""
+            SELECT {SessionSql.AssignmentColumns} FROM assignments a
+            WHERE a.tenant_id = @tenantId AND a.status = 'waiting' AND (@keys::text[] IS NULL OR a.routing_key = ANY(@keys))
+            ORDER BY a.waiting_since, a.assignment_id
+            """, new { tenantId, keys = routingKeys?.ToArray() }, cancellationToken: ct));
+        return rows.Select(r => r.ToAssignment()).ToList();
+    }
+
+    public async Task<IReadOnlyList<Assignment>> ListAssignedAsync(Guid tenantId, Guid operatorId, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var rows = await connection.QueryAsync<AssignmentRow>(new CommandDefinition($"""
+            SELECT {SessionSql.AssignmentColumns} FROM assignments a
+            WHERE a.tenant_id = @tenantId AND a.operator_id = @operatorId AND a.status = 'assigned'
+            ORDER BY a.assigned_at
+            """, new { tenantId, operatorId }, cancellationToken: ct));
+        return rows.Select(r => r.ToAssignment()).ToList();
+    }
+
+    public async Task<int?> QueuePositionAsync(Guid tenantId, Guid assignmentId, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return await connection.ExecuteScalarAsync<int?>(new CommandDefinition("""
+            SELECT (SELECT count(*) FROM assignments o
+                    WHERE o.tenant_id = a.tenant_id AND o.status = 'waiting' AND o.routing_key IS NOT DISTINCT FROM a.routing_key
+                      AND (o.waiting_since, o.assignment_id) <= (a.waiting_since, a.assignment_id))::int
+            FROM assignments a WHERE a.tenant_id = @tenantId AND a.assignment_id = @assignmentId AND a.status = 'waiting'
+            """, new { tenantId, assignmentId }, cancellationToken: ct));
+    }
+
+    public async Task<AcceptOutcome> AcceptAsync(Guid tenantId, Guid assignmentId, Guid operatorId, int maxConcurrent, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+
+        // One operator's accepts are serialised (max_concurrent is a count), different operators race freely: the
+        // UPDATE … WHERE status = 'waiting' lets exactly one of them through.
+        await connection.ExecuteAsync(new CommandDefinition(
+            "SELECT pg_advisory_xact_lock(hashtextextended(@key, 0))", new { key = $"operator:{operatorId}" }, tx, cancellationToken: ct));
+        var open = await connection.ExecuteScalarAsync<int>(new CommandDefinition(
+            "SELECT count(*)::int FROM assignments WHERE operator_id = @operatorId AND status = 'assigned'", new { operatorId }, tx, cancellationToken: ct));
+
+        var claimed = open >= maxConcurrent ? null : await connection.QuerySingleOrDefaultAsync<AssignmentRow>(new CommandDefinition($"""
+            UPDATE assignments a SET status = 'assigned', operator_id = @operatorId, assigned_at = @now
+            WHERE a.tenant_id = @tenantId AND a.assignment_id = @assignmentId AND a.status = 'waiting'
+            RETURNING {SessionSql.AssignmentColumns}
+            """, new { tenantId, assignmentId, operatorId, now }, tx, cancellationToken: ct));
+
+        if (claimed is null)
+        {
+            var status = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
+                "SELECT status FROM assignments WHERE tenant_id = @tenantId AND assignment_id = @assignmentId",
+                new { tenantId, assignmentId }, tx, cancellationToken: ct));
+            return new AcceptOutcome(status switch
+            {
+                null => AcceptStatus.NotFound,
+                "waiting" => AcceptStatus.MaxConcurrentReached,
+                _ => AcceptStatus.AlreadyAssigned,
+            }, null);
+        }
+
+        var assignment = claimed.ToAssignment();
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE sessions SET status = 'assigned', updated_at = @now WHERE session_id = @SessionId",
+            new { now, assignment.SessionId }, tx, cancellationToken: ct));
+        await EventWriter.AppendAsync(connection, tx, tenantId, new RelayEvent(Guid.CreateVersion7(now), EventTypes.AssignmentAccepted,
+            new { assignment_id = assignmentId, session_id = assignment.SessionId, operator_id = operatorId, routing_key = assignment.RoutingKey }, now), ct);
+        await tx.CommitAsync(ct);
+        return new AcceptOutcome(AcceptStatus.Accepted, assignment);
+    }
+
+    public async Task<(Assignment Assignment, JournalMessage Notice)?> CloseAsync(
+        Guid tenantId, Guid assignmentId, Guid operatorId, string? resolution, NewMessage notice, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var closed = await connection.QuerySingleOrDefaultAsync<AssignmentRow>(new CommandDefinition($"""
+            UPDATE assignments a SET status = 'closed', closed_at = @now, resolution = @resolution
+            WHERE a.tenant_id = @tenantId AND a.assignment_id = @assignmentId AND a.operator_id = @operatorId AND a.status = 'assigned'
+            RETURNING {SessionSql.AssignmentColumns}
+            """, new { tenantId, assignmentId, operatorId, resolution, now }, tx, cancellationToken: ct));
+        if (closed is null)
+        {
+            return null;
+        }
+
+        var seq = await connection.ExecuteScalarAsync<int>(new CommandDefinition("""
+            UPDATE sessions SET status = 'closed', closed_at = @now, updated_at = @now, last_seq = last_seq + 1
+            WHERE session_id = @SessionId RETURNING last_seq
+            """, new { now, closed.SessionId }, tx, cancellationToken: ct));
+        var message = new JournalMessage(notice.MessageId, tenantId, closed.SessionId, seq, notice.Sender, notice.Text, null, notice.CreatedAt);
+        await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO messages (message_id, tenant_id, session_id, seq, sender_type, text, created_at)
+            VALUES (@MessageId, @TenantId, @SessionId, @Seq, 'system', @Text, @CreatedAt)
+            """, message, tx, cancellationToken: ct));
+        var data = new { assignment_id = assignmentId, session_id = closed.SessionId, operator_id = operatorId, resolution };
+        await EventWriter.AppendAsync(connection, tx, tenantId, new RelayEvent(Guid.CreateVersion7(now), EventTypes.AssignmentClosed, data, now), ct);
+        await EventWriter.AppendAsync(connection, tx, tenantId, new RelayEvent(Guid.CreateVersion7(now), EventTypes.SessionClosed,
+            new { session_id = closed.SessionId, reason = "closed_by_operator" }, now), ct);
+        await tx.CommitAsync(ct);
+        return (closed.ToAssignment(), message);
+    }
+}

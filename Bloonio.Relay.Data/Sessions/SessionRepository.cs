@@ -1,0 +1,125 @@
+using System.Data;
+using Bloonio.Relay.Core.Assignments;
+using Bloonio.Relay.Core.Events;
+using Bloonio.Relay.Core.Sessions;
+using Bloonio.Relay.Data.Events;
+using Dapper;
+using Npgsql;
+
+namespace Bloonio.Relay.Data.Sessions;
+
+public sealed class SessionRepository(NpgsqlDataSource dataSource) : ISessionRepository
+{
+    public async Task CreateAsync(Session s, byte[] resumeTokenHash, string metadataJson, RelayEvent created, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO sessions (session_id, tenant_id, visitor_id, external_user_id, mode, status, routing_key, visitor_display_name,
+                                  visitor_email, metadata, resume_token_hash, created_at, updated_at)
+            VALUES (@SessionId, @TenantId, @VisitorId, @ExternalUserId, @Mode, @Status, @RoutingKey, @VisitorDisplayName,
+                    @VisitorEmail, @metadataJson::jsonb, @resumeTokenHash, @CreatedAt, @CreatedAt)
+            """,
+            new
+            {
+                s.SessionId, s.TenantId, s.VisitorId, s.ExternalUserId, s.Mode, s.Status, s.RoutingKey, s.VisitorDisplayName,
+                s.VisitorEmail, metadataJson, resumeTokenHash, s.CreatedAt,
+            },
+            tx, cancellationToken: ct));
+        await EventWriter.AppendAsync(connection, tx, s.TenantId, created, ct);
+        await tx.CommitAsync(ct);
+    }
+
+    public async Task<Session?> GetAsync(Guid tenantId, Guid sessionId, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return (await connection.QuerySingleOrDefaultAsync<SessionRow>(new CommandDefinition(
+            $"SELECT {SessionSql.SessionColumns} FROM sessions s WHERE s.tenant_id = @tenantId AND s.session_id = @sessionId",
+            new { tenantId, sessionId }, cancellationToken: ct)))?.ToSession();
+    }
+
+    public async Task<Session?> FindOpenByResumeTokenAsync(Guid tenantId, byte[] resumeTokenHash, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return (await connection.QuerySingleOrDefaultAsync<SessionRow>(new CommandDefinition($"""
+            SELECT {SessionSql.SessionColumns} FROM sessions s
+            WHERE s.tenant_id = @tenantId AND s.resume_token_hash = @resumeTokenHash AND s.status <> 'closed'
+            """, new { tenantId, resumeTokenHash }, cancellationToken: ct)))?.ToSession();
+    }
+
+    public async Task<AppendOutcome> AppendAsync(Guid tenantId, Guid sessionId, NewMessage message, bool queueIfHuman, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+
+        // The session row's lock serialises appends to one session: seq has no gaps, and a repeated
+        // client_message_id finds the first message.
+        var session = (await connection.QuerySingleAsync<SessionRow>(new CommandDefinition(
+            $"SELECT {SessionSql.SessionColumns} FROM sessions s WHERE s.tenant_id = @tenantId AND s.session_id = @sessionId FOR UPDATE",
+            new { tenantId, sessionId }, tx, cancellationToken: ct))).ToSession();
+
+        if (message.ClientMessageId is not null
+            && await connection.QuerySingleOrDefaultAsync<MessageRow>(new CommandDefinition(
+                $"SELECT {SessionSql.MessageColumns} FROM messages m WHERE m.session_id = @sessionId AND m.client_message_id = @ClientMessageId",
+                new { sessionId, message.ClientMessageId }, tx, cancellationToken: ct)) is { } existing)
+        {
+            return new AppendOutcome(existing.ToMessage(), Duplicate: true, null);
+        }
+
+        var stored = new JournalMessage(message.MessageId, tenantId, sessionId, session.LastSeq + 1, message.Sender, message.Text,
+            message.ClientMessageId, message.CreatedAt);
+        await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO messages (message_id, tenant_id, session_id, seq, sender_type, sender_id, sender_display_name, text, client_message_id, created_at)
+            VALUES (@MessageId, @TenantId, @SessionId, @Seq, @SenderType, @SenderId, @SenderDisplayName, @Text, @ClientMessageId, @CreatedAt);
+            UPDATE sessions SET last_seq = @Seq, updated_at = @CreatedAt WHERE session_id = @SessionId;
+            """,
+            new
+            {
+                stored.MessageId, stored.TenantId, stored.SessionId, stored.Seq, SenderType = stored.Sender.Type, SenderId = stored.Sender.Id,
+                SenderDisplayName = stored.Sender.DisplayName, stored.Text, stored.ClientMessageId, stored.CreatedAt,
+            },
+            tx, cancellationToken: ct));
+        await EventWriter.AppendAsync(connection, tx, tenantId, new RelayEvent(Guid.CreateVersion7(stored.CreatedAt), EventTypes.MessageCreated,
+            new
+            {
+                session_id = sessionId, message_id = stored.MessageId, seq = stored.Seq,
+                sender = new { type = stored.Sender.Type, id = stored.Sender.Id, display_name = stored.Sender.DisplayName },
+                text = stored.Text, client_message_id = stored.ClientMessageId, created_at = stored.CreatedAt,
+            }, stored.CreatedAt), ct);
+
+        Assignment? queued = null;
+        if (queueIfHuman && session is { Mode: SessionModes.Human, Status: SessionStatuses.Open })
+        {
+            queued = await QueueAsync(connection, tx, session, message.CreatedAt, ct);
+        }
+
+        await tx.CommitAsync(ct);
+        return new AppendOutcome(stored, Duplicate: false, queued);
+    }
+
+    /// <summary>The session goes to WAITING with a new assignment in its routing key's queue.</summary>
+    internal static async Task<Assignment> QueueAsync(IDbConnection connection, IDbTransaction tx, Session session, DateTimeOffset now, CancellationToken ct)
+    {
+        var assignment = new Assignment(Guid.CreateVersion7(now), session.TenantId, session.SessionId, session.RoutingKey,
+            AssignmentStatuses.Waiting, null, now, null, now);
+        await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO assignments (assignment_id, tenant_id, session_id, routing_key, status, waiting_since, created_at)
+            VALUES (@AssignmentId, @TenantId, @SessionId, @RoutingKey, 'waiting', @WaitingSince, @CreatedAt);
+            UPDATE sessions SET status = 'waiting', updated_at = @CreatedAt WHERE session_id = @SessionId;
+            """, assignment, tx, cancellationToken: ct));
+        await EventWriter.AppendAsync(connection, tx, session.TenantId, new RelayEvent(Guid.CreateVersion7(now), EventTypes.AssignmentWaiting,
+            new { assignment_id = assignment.AssignmentId, session_id = session.SessionId, routing_key = session.RoutingKey }, now), ct);
+        return assignment;
+    }
+
+    public async Task<IReadOnlyList<JournalMessage>> ListMessagesAsync(Guid tenantId, Guid sessionId, int afterSeq, int limit, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var rows = await connection.QueryAsync<MessageRow>(new CommandDefinition($"""
+            SELECT {SessionSql.MessageColumns} FROM messages m
+            WHERE m.tenant_id = @tenantId AND m.session_id = @sessionId AND m.seq > @afterSeq
+            ORDER BY m.seq LIMIT @limit
+            """, new { tenantId, sessionId, afterSeq, limit }, cancellationToken: ct));
+        return rows.Select(r => r.ToMessage()).ToList();
+    }
+}

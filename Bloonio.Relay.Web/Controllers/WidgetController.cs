@@ -1,0 +1,40 @@
+using System.Text.Json;
+using Bloonio.Relay.Core.Sessions;
+using Bloonio.Relay.Web.Http;
+using MediatR;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Bloonio.Relay.Web.Controllers;
+
+public sealed record CreateWidgetSessionBody(string? Mode, string? RoutingKey, VisitorInfo? Visitor, JsonElement? Metadata, string? ResumeToken);
+
+/// <summary>SPEC 5: the widget's public API, keyed by <c>X-Bloonio-Widget-Key</c> and checked against the browser's Origin.</summary>
+[Route("api/v1/widget")]
+[Tags("Widget")]
+public sealed class WidgetController(IMediator mediator) : RelayControllerBase(mediator)
+{
+    public const string WidgetKeyHeader = "X-Bloonio-Widget-Key";
+
+    [HttpGet("config")]
+    [ProducesResponseType<Envelope<WidgetConfig>>(StatusCodes.Status200OK)]
+    public async Task<IActionResult> Config([FromHeader(Name = WidgetKeyHeader)] string? widgetKey, CancellationToken ct)
+    {
+        var config = await Mediator.Send(new GetWidgetConfigQuery(widgetKey, Origin), ct);
+        WidgetCors.Allow(HttpContext);
+        return Envelope(StatusCodes.Status200OK, config, "Widget configuration");
+    }
+
+    [HttpPost("sessions")]
+    [ProducesResponseType<Envelope<WidgetSessionResult>>(StatusCodes.Status201Created)]
+    public async Task<IActionResult> CreateSession([FromHeader(Name = WidgetKeyHeader)] string? widgetKey, CreateWidgetSessionBody body, CancellationToken ct)
+    {
+        var session = await Mediator.Send(
+            new CreateWidgetSessionCommand(widgetKey, Origin, body.Mode, body.RoutingKey, body.Visitor, body.Metadata, body.ResumeToken), ct);
+        WidgetCors.Allow(HttpContext);
+        return session.Resumed
+            ? Envelope(StatusCodes.Status200OK, session, "Session resumed")
+            : Envelope(StatusCodes.Status201Created, session, "Session created");
+    }
+
+    private string? Origin => Request.Headers.Origin.FirstOrDefault();
+}

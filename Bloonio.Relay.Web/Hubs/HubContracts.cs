@@ -1,0 +1,35 @@
+using Bloonio.Relay.Core.Assignments;
+using Bloonio.Relay.Core.Sessions;
+
+namespace Bloonio.Relay.Web.Hubs;
+
+/// <summary>What the hubs send and receive (snake_case in the JSON protocol), per SPEC 6.</summary>
+public sealed record SendArgs(string? ClientMessageId, string? Text);
+
+public sealed record OperatorSendArgs(Guid SessionId, string? ClientMessageId, string? Text);
+
+public sealed record HistoryArgs(int AfterSeq, int? Limit);
+
+public sealed record OperatorHistoryArgs(Guid SessionId, int AfterSeq, int? Limit);
+
+public sealed record AssignmentArgs(Guid AssignmentId);
+
+public sealed record CloseArgs(Guid AssignmentId, string? Resolution);
+
+public sealed record MessageEvent(
+    Guid MessageId, Guid SessionId, int Seq, SenderView Sender, string Text, DateTimeOffset CreatedAt, string? ClientMessageId)
+{
+    public static MessageEvent From(JournalMessage m) => new(m.MessageId, m.SessionId, m.Seq,
+        new SenderView(m.Sender.Type, m.Sender.Id, m.Sender.DisplayName), m.Text, m.CreatedAt, m.ClientMessageId);
+}
+
+public sealed record SenderView(string Type, Guid? Id, string? DisplayName);
+
+public sealed record SessionStateEvent(Guid SessionId, string Status, int? QueuePosition, SessionOperator? Operator);
+
+public sealed record AssignmentView(Guid AssignmentId, Guid SessionId, string? RoutingKey, string Status, Guid? OperatorId, DateTimeOffset WaitingSince)
+{
+    public static AssignmentView From(Assignment a) => new(a.AssignmentId, a.SessionId, a.RoutingKey, a.Status, a.OperatorId, a.WaitingSince);
+}
+
+public sealed record AssignmentRemovedEvent(Guid AssignmentId, string Reason);

@@ -1,0 +1,88 @@
+using System.Text.Json;
+using Bloonio.Relay.Core.Assignments;
+using Bloonio.Relay.Core.Sessions;
+using Bloonio.Relay.Web.Auth;
+using MediatR;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.IdentityModel.JsonWebTokens;
+
+namespace Bloonio.Relay.Web.Hubs;
+
+public sealed record AcceptView(AssignmentView Assignment, SessionView Session, IReadOnlyList<MessageEvent> History);
+
+public sealed record SessionView(Guid SessionId, string Mode, string Status, string? RoutingKey, string? VisitorDisplayName, int LastSeq);
+
+/// <summary>
+/// <c>/hubs/operator</c>: the token's single tenant is the scope. On connect the connection joins its queues
+/// (tenant-wide or one group per routing key), its own operator group and the sessions assigned to it.
+/// </summary>
+[Authorize(AuthenticationSchemes = HubTokenAuthenticationHandler.OperatorScheme)]
+public sealed class OperatorHub(IMediator mediator, OperatorAccess access, IAssignmentRepository assignments) : Hub
+{
+    private Guid OperatorId => Guid.Parse(Context.User!.FindFirst(JwtRegisteredClaimNames.Sub)!.Value);
+
+    private Guid TenantId
+    {
+        get
+        {
+            using var tids = JsonDocument.Parse(Context.User!.FindFirst(RelayTokenNames.TenantRoles)!.Value);
+            return Guid.Parse(tids.RootElement.EnumerateObject().Single().Name);
+        }
+    }
+
+    public override async Task OnConnectedAsync()
+    {
+        var membership = await access.RequireAsync(TenantId, OperatorId, Context.ConnectionAborted);
+        var groups = membership.RoutingKeys is null
+            ? [RelayGroups.TenantWide(TenantId)]
+            : membership.RoutingKeys.Select(k => RelayGroups.RoutingKey(TenantId, k)).ToList();
+        groups.Add(RelayGroups.Operator(TenantId, OperatorId));
+        foreach (var mine in await assignments.ListAssignedAsync(TenantId, OperatorId, Context.ConnectionAborted))
+        {
+            groups.Add(RelayGroups.Session(TenantId, mine.SessionId));
+        }
+
+        foreach (var group in groups)
+        {
+            await Groups.AddToGroupAsync(Context.ConnectionId, group);
+        }
+
+        await base.OnConnectedAsync();
+    }
+
+    public async Task<IReadOnlyList<AssignmentView>> ListQueue() =>
+        (await mediator.Send(new ListQueueQuery(TenantId, OperatorId), Context.ConnectionAborted)).Select(AssignmentView.From).ToList();
+
+    public async Task<IReadOnlyList<AssignmentView>> ListMine() =>
+        (await mediator.Send(new ListMineQuery(TenantId, OperatorId), Context.ConnectionAborted)).Select(AssignmentView.From).ToList();
+
+    public async Task<AcceptView> Accept(AssignmentArgs args)
+    {
+        var result = await mediator.Send(new AcceptAssignmentCommand(TenantId, OperatorId, args.AssignmentId), Context.ConnectionAborted);
+        await Groups.AddToGroupAsync(Context.ConnectionId, RelayGroups.Session(TenantId, result.Session.SessionId));
+        var s = result.Session;
+        return new AcceptView(AssignmentView.From(result.Assignment),
+            new SessionView(s.SessionId, s.Mode, s.Status, s.RoutingKey, s.VisitorDisplayName, s.LastSeq),
+            result.History.Select(MessageEvent.From).ToList());
+    }
+
+    public Task<MessageAck> Send(OperatorSendArgs args) =>
+        mediator.Send(new SendOperatorMessageCommand(TenantId, OperatorId, args.SessionId, args.ClientMessageId, args.Text), Context.ConnectionAborted);
+
+    public async Task<AssignmentView> Close(CloseArgs args) =>
+        AssignmentView.From(await mediator.Send(new CloseAssignmentCommand(TenantId, OperatorId, args.AssignmentId, args.Resolution),
+            Context.ConnectionAborted));
+
+    public async Task<IReadOnlyList<MessageEvent>> History(OperatorHistoryArgs args)
+    {
+        var mine = (await assignments.ListAssignedAsync(TenantId, OperatorId, Context.ConnectionAborted)).Any(a => a.SessionId == args.SessionId);
+        if (!mine)
+        {
+            throw new Core.Common.NotFoundException(Core.Common.ErrorCodes.SessionNotFound, "Session not found");
+        }
+
+        return (await mediator.Send(new GetSessionHistoryQuery(TenantId, args.SessionId, args.AfterSeq, args.Limit), Context.ConnectionAborted))
+            .Select(MessageEvent.From).ToList();
+    }
+}

@@ -1,0 +1,32 @@
+using Bloonio.Relay.Core.Assignments;
+using Bloonio.Relay.Core.Sessions;
+using Microsoft.AspNetCore.SignalR;
+
+namespace Bloonio.Relay.Web.Hubs;
+
+/// <summary>Core's fan-out over SignalR groups; with the Redis backplane the same sends reach every node.</summary>
+public sealed class SignalRRelayNotifier(IHubContext<VisitorHub> visitors, IHubContext<OperatorHub> operators) : IRelayNotifier
+{
+    public async Task MessageAsync(JournalMessage message, Guid? assignedOperatorId, CancellationToken ct)
+    {
+        var payload = MessageEvent.From(message);
+        await visitors.Clients.Group(RelayGroups.Session(message.TenantId, message.SessionId)).SendAsync("message", payload, ct);
+        await operators.Clients.Group(RelayGroups.Session(message.TenantId, message.SessionId)).SendAsync("message", payload, ct);
+    }
+
+    public Task AssignmentWaitingAsync(Assignment assignment, CancellationToken ct) =>
+        operators.Clients.Groups(RelayGroups.Queue(assignment.TenantId, assignment.RoutingKey))
+            .SendAsync("assignment_waiting", AssignmentView.From(assignment), ct);
+
+    public Task AssignmentRemovedAsync(Assignment assignment, string reason, CancellationToken ct) =>
+        operators.Clients.Groups(RelayGroups.Queue(assignment.TenantId, assignment.RoutingKey))
+            .SendAsync("assignment_removed", new AssignmentRemovedEvent(assignment.AssignmentId, reason), ct);
+
+    public Task AssignmentAssignedAsync(Assignment assignment, CancellationToken ct) =>
+        operators.Clients.Group(RelayGroups.Operator(assignment.TenantId, assignment.OperatorId!.Value))
+            .SendAsync("assignment_assigned", AssignmentView.From(assignment), ct);
+
+    public Task SessionStateAsync(Guid tenantId, Guid sessionId, string status, int? queuePosition, SessionOperator? @operator, CancellationToken ct) =>
+        visitors.Clients.Group(RelayGroups.Session(tenantId, sessionId))
+            .SendAsync("session_state", new SessionStateEvent(sessionId, status, queuePosition, @operator), ct);
+}

@@ -1,0 +1,30 @@
+using Bloonio.Relay.Core.Sessions;
+using Bloonio.Relay.Web.Auth;
+using MediatR;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.IdentityModel.JsonWebTokens;
+
+namespace Bloonio.Relay.Web.Hubs;
+
+/// <summary><c>/hubs/visitor</c>: one visitor token = one session; the connection joins that session's group.</summary>
+[Authorize(AuthenticationSchemes = HubTokenAuthenticationHandler.VisitorScheme)]
+public sealed class VisitorHub(IMediator mediator) : Hub
+{
+    private Guid TenantId => Guid.Parse(Context.User!.FindFirst(RelayTokenNames.TenantId)!.Value);
+    private Guid SessionId => Guid.Parse(Context.User!.FindFirst(RelayTokenNames.SessionId)!.Value);
+    private Guid VisitorId => Guid.Parse(Context.User!.FindFirst(JwtRegisteredClaimNames.Sub)!.Value);
+
+    public override async Task OnConnectedAsync()
+    {
+        await Groups.AddToGroupAsync(Context.ConnectionId, RelayGroups.Session(TenantId, SessionId));
+        await base.OnConnectedAsync();
+    }
+
+    public Task<MessageAck> Send(SendArgs args) =>
+        mediator.Send(new SendVisitorMessageCommand(TenantId, SessionId, VisitorId, args.ClientMessageId, args.Text), Context.ConnectionAborted);
+
+    public async Task<IReadOnlyList<MessageEvent>> History(HistoryArgs args) =>
+        (await mediator.Send(new GetSessionHistoryQuery(TenantId, SessionId, args.AfterSeq, args.Limit), Context.ConnectionAborted))
+        .Select(MessageEvent.From).ToList();
+}
