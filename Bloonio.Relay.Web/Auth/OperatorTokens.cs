@@ -1,7 +1,6 @@
 using System.Security.Claims;
 using System.Text.Json;
 using Bloonio.Relay.Core;
-using Bloonio.Relay.Core.Common;
 using Bloonio.Relay.Core.Operators;
 using Bloonio.Relay.Web.Configuration;
 using Microsoft.Extensions.Options;
@@ -25,31 +24,17 @@ public static class RelayTokenNames
 /// Operator JWTs (HS256, key ring): <c>sub</c> operator id, <c>tids</c> {tenant_id: role} with only the calling
 /// tenant, <c>tv</c> the membership's token version (bumped on deprovisioning), <c>jti</c>, ~7 days.
 /// </summary>
-public sealed class JwtOperatorTokenIssuer(JwtKeyRing keys, TimeProvider clock, IOptions<RelayCoreOptions> options) : IOperatorTokenIssuer
+public sealed class JwtOperatorTokenIssuer(RelayTokenFactory tokens, IOptions<RelayCoreOptions> options) : IOperatorTokenIssuer
 {
-    private static readonly JsonWebTokenHandler Handler = new();
-
     public IssuedOperatorToken Issue(OperatorMembership membership)
     {
-        var now = clock.GetUtcNow();
-        var expires = now + options.Value.OperatorTokenLifetime;
-        var token = Handler.CreateToken(new SecurityTokenDescriptor
+        var (token, expiresAt) = tokens.Create(RelayTokenNames.OperatorAudience, options.Value.OperatorTokenLifetime, new Dictionary<string, object>
         {
-            Issuer = RelayTokenNames.Issuer,
-            Audience = RelayTokenNames.OperatorAudience,
-            IssuedAt = now.UtcDateTime,
-            NotBefore = now.UtcDateTime,
-            Expires = expires.UtcDateTime,
-            SigningCredentials = new SigningCredentials(keys.Signer, SecurityAlgorithms.HmacSha256),
-            Claims = new Dictionary<string, object>
-            {
-                [JwtRegisteredClaimNames.Sub] = membership.OperatorId.ToString(),
-                [JwtRegisteredClaimNames.Jti] = Ids.New(clock).ToString(),
-                [RelayTokenNames.TenantRoles] = new Dictionary<string, object> { [membership.TenantId.ToString()] = membership.Role },
-                [RelayTokenNames.TokenVersion] = membership.TokenVersion,
-            },
+            [JwtRegisteredClaimNames.Sub] = membership.OperatorId.ToString(),
+            [RelayTokenNames.TenantRoles] = new Dictionary<string, object> { [membership.TenantId.ToString()] = membership.Role },
+            [RelayTokenNames.TokenVersion] = membership.TokenVersion,
         });
-        return new IssuedOperatorToken(token, DateTimeOffset.FromUnixTimeSeconds(expires.ToUnixTimeSeconds()));
+        return new IssuedOperatorToken(token, expiresAt);
     }
 }
 

@@ -51,6 +51,7 @@ public static class RelayWebServices
         JwtKeyRing.TryParse(configuration.GetSection("Relay:Jwt"), out var keyRing);
         services.AddSingleton(keyRing);
         services.AddSingleton<ISecretProtector>(new AesGcmSecretProtector(Convert.FromBase64String(configuration["Relay:MasterKey"]!.Trim())));
+        services.AddSingleton<RelayTokenFactory>();
         services.AddSingleton<IOperatorTokenIssuer, JwtOperatorTokenIssuer>();
         services.AddSingleton<OperatorTokenValidator>();
         services.AddSingleton<IPasswordHasher, AspNetPasswordHasher>();
