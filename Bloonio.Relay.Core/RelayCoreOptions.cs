@@ -13,4 +13,7 @@ public sealed class RelayCoreOptions
 
     /// <summary><c>Relay:PublicPathBase</c>: a prefix a proxy strips, put back before verifying HMAC#1.</summary>
     public string PublicPathBase { get; set; } = "";
+
+    /// <summary><c>Relay:Brain:EscalateOnFailure</c>: a dead brain hands the visitor to a human.</summary>
+    public bool EscalateOnBrainFailure { get; set; } = true;
 }

@@ -21,6 +21,7 @@ if (cli is not null)
 }
 
 await app.Services.GetRequiredService<MigrationRunner>().RunAsync(app.Lifetime.ApplicationStopping);
+app.Logger.LogInformation("Brain: {Brain}", app.Services.GetRequiredService<Bloonio.Relay.Core.Brain.IBrain>().Name);
 app.UseRelay();
 if (app.Environment.IsDevelopment())
 {

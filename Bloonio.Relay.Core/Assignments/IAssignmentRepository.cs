@@ -16,6 +16,8 @@ public interface IAssignmentRepository
 {
     Task<Assignment?> GetAsync(Guid tenantId, Guid assignmentId, CancellationToken ct);
 
+    Task<Assignment?> FindOpenForSessionAsync(Guid tenantId, Guid sessionId, CancellationToken ct);
+
     /// <summary>WAITING assignments of the queues given (null = every queue of the tenant), oldest first.</summary>
     Task<IReadOnlyList<Assignment>> ListWaitingAsync(Guid tenantId, IReadOnlyList<string>? routingKeys, CancellationToken ct);
 

@@ -32,4 +32,6 @@ public static class ErrorCodes
     public const string ForbiddenRoutingKey = "forbidden_routing_key";
     public const string NotAssigned = "not_assigned";
     public const string MaxConcurrentReached = "max_concurrent_reached";
+    public const string AlreadyEscalated = "already_escalated";
+    public const string HumanHandoffDisabled = "human_handoff_disabled";
 }

@@ -17,5 +17,12 @@ public interface ISessionRepository
     /// </summary>
     Task<AppendOutcome> AppendAsync(Guid tenantId, Guid sessionId, NewMessage message, bool queueIfHuman, CancellationToken ct);
 
+    /// <summary>
+    /// An open session goes to the human queue: ticket stored, a system notice appended, a WAITING assignment and
+    /// session.escalated written in one transaction. Null when the session was no longer open.
+    /// </summary>
+    Task<(Assignments.Assignment Assignment, JournalMessage Notice)?> EscalateAsync(
+        Guid tenantId, Guid sessionId, string? ticketId, string? routingKey, string reason, NewMessage notice, CancellationToken ct);
+
     Task<IReadOnlyList<JournalMessage>> ListMessagesAsync(Guid tenantId, Guid sessionId, int afterSeq, int limit, CancellationToken ct);
 }

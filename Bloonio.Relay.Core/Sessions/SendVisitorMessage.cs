@@ -1,4 +1,5 @@
 using Bloonio.Relay.Core.Assignments;
+using Bloonio.Relay.Core.Brain;
 using Bloonio.Relay.Core.Common;
 using FluentValidation;
 using MediatR;
@@ -25,7 +26,7 @@ public sealed class SendVisitorMessageValidator : AbstractValidator<SendVisitorM
 /// In human mode the first message queues the session (WAITING), offered to its routing key and tenant-wide operators.
 /// </summary>
 public sealed class SendVisitorMessageHandler(
-    ISessionRepository sessions, IRelayNotifier notifier, QueueNotifications queue, TimeProvider clock)
+    ISessionRepository sessions, IRelayNotifier notifier, QueueNotifications queue, IBotLane bot, TimeProvider clock)
     : IRequestHandler<SendVisitorMessageCommand, MessageAck>
 {
     public async Task<MessageAck> Handle(SendVisitorMessageCommand request, CancellationToken cancellationToken)
@@ -50,6 +51,10 @@ public sealed class SendVisitorMessageHandler(
             if (outcome.CreatedAssignment is { } waiting)
             {
                 await queue.WaitingAsync(waiting, cancellationToken);
+            }
+            else if (session is { Mode: SessionModes.Bot, Status: SessionStatuses.Open })
+            {
+                bot.Enqueue(outcome.Message);
             }
         }
 

@@ -18,9 +18,14 @@ public sealed record TenantConfiguration
     /// <summary>Null means every event type.</summary>
     public IReadOnlyList<string>? WebhookEvents { get; init; }
 
+    /// <summary>Question/answer pairs the development brain answers from.</summary>
+    public IReadOnlyList<FaqEntry> Faq { get; init; } = [];
+
     /// <summary>A WAITING assignment older than this closes with <c>reason: timeout</c>; null = never.</summary>
     public int? MaxWaitSeconds { get; init; }
 }
+
+public sealed record FaqEntry(string Question, string Answer);
 
 public sealed record Branding
 {

@@ -18,7 +18,8 @@ public sealed record TenantPatch(
     string? WebhookUrl = null,
     IReadOnlyList<string?>? WebhookEvents = null,
     int? MaxWaitSeconds = null,
-    TenantQuotas? Quotas = null);
+    TenantQuotas? Quotas = null,
+    IReadOnlyList<FaqEntry>? Faq = null);
 
 public sealed record BrandingPatch(
     string? Title = null, string? Greeting = null, string? PrimaryColor = null, string? AvatarUrl = null, string? Position = null);
@@ -55,6 +56,9 @@ public sealed class UpdateTenantValidator : AbstractValidator<UpdateTenantComman
             RuleFor(x => x.Patch.Branding!.Position).Must(p => p is null or "left" or "right")
                 .WithMessage("must be left or right").OverridePropertyName("branding.position");
         });
+        RuleFor(x => x.Patch.Faq).Must(f => f is null || f.Count <= 200).WithMessage("must have at most 200 entries").OverridePropertyName("faq");
+        RuleForEach(x => x.Patch.Faq).Must(e => e is not null && e.Question?.Trim().Length is >= 1 and <= 300 && e.Answer?.Trim().Length is >= 1 and <= 2000)
+            .WithMessage("needs a question (1 to 300 characters) and an answer (1 to 2000)").OverridePropertyName("faq");
         RuleFor(x => x.Patch.Quotas).Null().When(x => !x.AllowQuotas)
             .WithMessage("are set by the platform admin").OverridePropertyName("quotas");
         this.ApplyQuotaRules(x => x.Patch.Quotas);
@@ -114,6 +118,7 @@ public sealed class UpdateTenantHandler(ITenantRepository tenants, ICallerContex
         WebhookUrl = p.WebhookUrl is null ? c.WebhookUrl : p.WebhookUrl.Length == 0 ? null : p.WebhookUrl,
         WebhookEvents = p.WebhookEvents is null ? c.WebhookEvents : p.WebhookEvents.Count == 0 ? null : p.WebhookEvents.Select(e => e!).Distinct().ToList(),
         MaxWaitSeconds = p.MaxWaitSeconds is null ? c.MaxWaitSeconds : p.MaxWaitSeconds == 0 ? null : p.MaxWaitSeconds,
+        Faq = p.Faq?.Select(e => new FaqEntry(e.Question.Trim(), e.Answer.Trim())).ToList() ?? c.Faq,
     };
 
     private static TenantQuotas Apply(TenantQuotas q, TenantQuotas? p) => p is null ? q : new TenantQuotas
@@ -131,6 +136,6 @@ public sealed class UpdateTenantHandler(ITenantRepository tenants, ICallerContex
         {
             ("name", p.Name), ("allowed_origins", p.AllowedOrigins), ("allow_native_clients", p.AllowNativeClients),
             ("branding", p.Branding), ("feature_flags", p.FeatureFlags), ("webhook_url", p.WebhookUrl),
-            ("webhook_events", p.WebhookEvents), ("max_wait_seconds", p.MaxWaitSeconds), ("quotas", p.Quotas),
+            ("webhook_events", p.WebhookEvents), ("max_wait_seconds", p.MaxWaitSeconds), ("quotas", p.Quotas), ("faq", p.Faq),
         }.Where(f => f.Value is not null).Select(f => f.Name).ToArray();
 }

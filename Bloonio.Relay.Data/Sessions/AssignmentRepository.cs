@@ -17,6 +17,14 @@ public sealed class AssignmentRepository(NpgsqlDataSource dataSource) : IAssignm
             new { tenantId, assignmentId }, cancellationToken: ct)))?.ToAssignment();
     }
 
+    public async Task<Assignment?> FindOpenForSessionAsync(Guid tenantId, Guid sessionId, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return (await connection.QuerySingleOrDefaultAsync<AssignmentRow>(new CommandDefinition(
+            $"SELECT {SessionSql.AssignmentColumns} FROM assignments a WHERE a.tenant_id = @tenantId AND a.session_id = @sessionId AND a.status <> 'closed'",
+            new { tenantId, sessionId }, cancellationToken: ct)))?.ToAssignment();
+    }
+
     public async Task<IReadOnlyList<Assignment>> ListWaitingAsync(Guid tenantId, IReadOnlyList<string>? routingKeys, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);

@@ -112,6 +112,34 @@ public sealed class SessionRepository(NpgsqlDataSource dataSource) : ISessionRep
         return assignment;
     }
 
+    public async Task<(Assignment Assignment, JournalMessage Notice)?> EscalateAsync(
+        Guid tenantId, Guid sessionId, string? ticketId, string? routingKey, string reason, NewMessage notice, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var session = (await connection.QuerySingleOrDefaultAsync<SessionRow>(new CommandDefinition($"""
+            UPDATE sessions s SET ticket_id = COALESCE(@ticketId, s.ticket_id), routing_key = @routingKey, escalated_at = @CreatedAt,
+                                  last_seq = s.last_seq + 1, updated_at = @CreatedAt
+            WHERE s.tenant_id = @tenantId AND s.session_id = @sessionId AND s.status = 'open'
+            RETURNING {SessionSql.SessionColumns}
+            """, new { tenantId, sessionId, ticketId, routingKey, notice.CreatedAt }, tx, cancellationToken: ct)))?.ToSession();
+        if (session is null)
+        {
+            return null;
+        }
+
+        var stored = new JournalMessage(notice.MessageId, tenantId, sessionId, session.LastSeq, notice.Sender, notice.Text, null, notice.CreatedAt);
+        await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO messages (message_id, tenant_id, session_id, seq, sender_type, text, created_at)
+            VALUES (@MessageId, @TenantId, @SessionId, @Seq, 'system', @Text, @CreatedAt)
+            """, stored, tx, cancellationToken: ct));
+        await EventWriter.AppendAsync(connection, tx, tenantId, new RelayEvent(Guid.CreateVersion7(notice.CreatedAt), EventTypes.SessionEscalated,
+            new { session_id = sessionId, ticket_id = session.TicketId, reason, routing_key = routingKey }, notice.CreatedAt), ct);
+        var assignment = await QueueAsync(connection, tx, session, notice.CreatedAt, ct);
+        await tx.CommitAsync(ct);
+        return (assignment, stored);
+    }
+
     public async Task<IReadOnlyList<JournalMessage>> ListMessagesAsync(Guid tenantId, Guid sessionId, int afterSeq, int limit, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);

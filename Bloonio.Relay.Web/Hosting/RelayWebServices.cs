@@ -5,7 +5,9 @@ using Bloonio.Relay.Data;
 using Bloonio.Relay.Data.Security;
 using Bloonio.Relay.Web.Auth;
 using Bloonio.Relay.Web.Configuration;
+using Bloonio.Relay.Core.Brain;
 using Bloonio.Relay.Core.Sessions;
+using Bloonio.Relay.Web.Brain;
 using Bloonio.Relay.Web.Http;
 using Bloonio.Relay.Web.Hubs;
 using Microsoft.AspNetCore.SignalR;
@@ -44,6 +46,7 @@ public static class RelayWebServices
         {
             core.AllowInsecureWebhooks = relay.Value.AllowInsecureWebhooks;
             core.PublicPathBase = relay.Value.PublicPathBase.TrimEnd('/');
+            core.EscalateOnBrainFailure = relay.Value.Brain.EscalateOnFailure;
         });
 
         services.AddRelayCore();
@@ -62,6 +65,21 @@ public static class RelayWebServices
         services.AddSingleton<IOperatorPresence, NoConnectionPresence>();
         services.AddSingleton<IVisitorTokenIssuer, VisitorTokenIssuer>();
         services.AddSingleton<IRelayNotifier, SignalRRelayNotifier>();
+        services.AddSingleton<BotLaneWorker>();
+        services.AddSingleton<IBotLane>(p => p.GetRequiredService<BotLaneWorker>());
+        services.AddHostedService(p => p.GetRequiredService<BotLaneWorker>());
+        if (string.IsNullOrWhiteSpace(configuration["Relay:Brain:BaseUrl"]))
+        {
+            services.AddSingleton<IBrain, DevelopmentBrain>();
+        }
+        else
+        {
+            services.AddHttpClient<IBrain, HttpBrain>(c =>
+            {
+                c.BaseAddress = new Uri(configuration["Relay:Brain:BaseUrl"]!.TrimEnd('/') + "/");
+                c.Timeout = TimeSpan.FromSeconds(15);
+            });
+        }
         services.AddAuthentication()
             .AddScheme<HubTokenOptions, HubTokenAuthenticationHandler>(HubTokenAuthenticationHandler.VisitorScheme,
                 o => o.Audience = RelayTokenNames.VisitorAudience)

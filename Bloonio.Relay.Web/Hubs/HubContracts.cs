@@ -12,6 +12,8 @@ public sealed record HistoryArgs(int AfterSeq, int? Limit);
 
 public sealed record OperatorHistoryArgs(Guid SessionId, int AfterSeq, int? Limit);
 
+public sealed record RequestHumanArgs(string? Reason);
+
 public sealed record AssignmentArgs(Guid AssignmentId);
 
 public sealed record CloseArgs(Guid AssignmentId, string? Resolution);

@@ -24,6 +24,12 @@ public sealed class VisitorHub(IMediator mediator) : Hub
     public Task<MessageAck> Send(SendArgs args) =>
         mediator.Send(new SendVisitorMessageCommand(TenantId, SessionId, VisitorId, args.ClientMessageId, args.Text), Context.ConnectionAborted);
 
+    public async Task<SessionStateEvent> RequestHuman(RequestHumanArgs args)
+    {
+        await mediator.Send(new RequestHumanCommand(TenantId, SessionId, VisitorId, args.Reason), Context.ConnectionAborted);
+        return new SessionStateEvent(SessionId, SessionStatuses.Waiting, null, null);
+    }
+
     public async Task<IReadOnlyList<MessageEvent>> History(HistoryArgs args) =>
         (await mediator.Send(new GetSessionHistoryQuery(TenantId, SessionId, args.AfterSeq, args.Limit), Context.ConnectionAborted))
         .Select(MessageEvent.From).ToList();

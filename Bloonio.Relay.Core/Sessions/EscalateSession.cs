@@ -1,0 +1,83 @@
+using Bloonio.Relay.Core.Assignments;
+using Bloonio.Relay.Core.Brain;
+using Bloonio.Relay.Core.Common;
+using Bloonio.Relay.Core.Tenants;
+using FluentValidation;
+using MediatR;
+using Microsoft.Extensions.Logging;
+
+namespace Bloonio.Relay.Core.Sessions;
+
+/// <summary>
+/// bot → WAITING (SPEC 7): the visitor asked for a human, the brain said so, the backend did, or the brain is down.
+/// The brain makes a ticket first (a failing brain leaves the session without one rather than without a human).
+/// </summary>
+public sealed record EscalateSessionCommand(Guid TenantId, Guid SessionId, string? Reason, string? RoutingKey = null)
+    : IRequest<Assignment>, ITenantScoped;
+
+public sealed class EscalateSessionValidator : AbstractValidator<EscalateSessionCommand>
+{
+    public EscalateSessionValidator()
+    {
+        RuleFor(x => x.Reason).Must(r => r is null || r.Length <= 500).WithMessage("must be at most 500 characters");
+        RuleFor(x => x.RoutingKey).MustBeOptionalRoutingKey();
+    }
+}
+
+public sealed class EscalateSessionHandler(
+    ISessionRepository sessions, ITenantRepository tenants, IBrain brain, QueueNotifications queue, IRelayNotifier notifier,
+    TimeProvider clock, ILogger<EscalateSessionHandler> logger)
+    : IRequestHandler<EscalateSessionCommand, Assignment>
+{
+    public async Task<Assignment> Handle(EscalateSessionCommand request, CancellationToken cancellationToken)
+    {
+        var session = await sessions.GetAsync(request.TenantId, request.SessionId, cancellationToken)
+            ?? throw new NotFoundException(ErrorCodes.SessionNotFound, "Session not found");
+        EnsureOpen(session);
+        var tenant = await tenants.GetAsync(request.TenantId, cancellationToken);
+        if (tenant is { Configuration.FeatureFlags.HumanHandoff: false })
+        {
+            throw new ConflictException(ErrorCodes.HumanHandoffDisabled, "Human handoff is disabled for this tenant");
+        }
+
+        var reason = string.IsNullOrWhiteSpace(request.Reason) ? "visitor asked for a human" : request.Reason.Trim();
+        var routingKey = request.RoutingKey ?? session.RoutingKey;
+        string? ticketId = null;
+        try
+        {
+            var tail = (await sessions.ListMessagesAsync(request.TenantId, request.SessionId, Math.Max(0, session.LastSeq - 10), 10, cancellationToken))
+                .Select(m => $"{m.Sender.Type}: {m.Text}").ToList();
+            ticketId = await brain.CreateTicketAsync(new TicketRequest(request.TenantId, request.SessionId, reason, routingKey,
+                new BrainVisitor(session.VisitorId, session.VisitorDisplayName, session.VisitorEmail), tail), cancellationToken);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TimeoutException or BrainUnavailableException or TaskCanceledException)
+        {
+            logger.LogWarning(ex, "No ticket for session {SessionId}: {Brain} unavailable; escalating without one", request.SessionId, brain.Name);
+        }
+
+        var notice = new NewMessage(Ids.New(clock), new Sender(SenderTypes.System), "Connecting you with a human. Please hold on.", null, clock.GetUtcNow());
+        var escalated = await sessions.EscalateAsync(request.TenantId, request.SessionId, ticketId, routingKey, reason, notice, cancellationToken);
+        if (escalated is not { } done)
+        {
+            EnsureOpen((await sessions.GetAsync(request.TenantId, request.SessionId, cancellationToken))!);
+            throw new ConflictException(ErrorCodes.AlreadyEscalated, "The session is already with humans");
+        }
+
+        await notifier.MessageAsync(done.Notice, null, cancellationToken);
+        await queue.WaitingAsync(done.Assignment, cancellationToken);
+        return done.Assignment;
+    }
+
+    private static void EnsureOpen(Session session)
+    {
+        if (session.Status == SessionStatuses.Closed)
+        {
+            throw new ConflictException(ErrorCodes.SessionClosed, "The session is closed");
+        }
+
+        if (session.Status != SessionStatuses.Open)
+        {
+            throw new ConflictException(ErrorCodes.AlreadyEscalated, "The session is already with humans");
+        }
+    }
+}
