@@ -39,4 +39,7 @@ public sealed class BrainOptions
     public string? KeyId { get; set; }
     public string? Secret { get; set; }
     public bool EscalateOnFailure { get; set; } = true;
+
+    /// <summary>Per-call time-out (SPEC 9: 15 s).</summary>
+    public int TimeoutSeconds { get; set; } = 15;
 }

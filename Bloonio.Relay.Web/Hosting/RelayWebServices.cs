@@ -77,7 +77,7 @@ public static class RelayWebServices
             services.AddHttpClient<IBrain, HttpBrain>(c =>
             {
                 c.BaseAddress = new Uri(configuration["Relay:Brain:BaseUrl"]!.TrimEnd('/') + "/");
-                c.Timeout = TimeSpan.FromSeconds(15);
+                c.Timeout = TimeSpan.FromSeconds(configuration.GetValue("Relay:Brain:TimeoutSeconds", 15));
             });
         }
         services.AddAuthentication()

@@ -1,0 +1,122 @@
+using System.Text.Json;
+using Bloonio.Relay.Tests.Infrastructure;
+using Microsoft.AspNetCore.SignalR.Client;
+using NUnit.Framework;
+
+namespace Bloonio.Relay.Tests.Hubs;
+
+/// <summary>The relay against a real (fake) brain over HMAC#2 on Kestrel: answers, escalation, failure and time-out.</summary>
+[NonParallelizable]
+public sealed class BrainClientTests
+{
+    private FakeBrain _brain = null!;
+    private RelayFactory _relay = null!;
+    private RelayApi _api = null!;
+    private TestTenant _tenant = null!;
+    private readonly List<HubConnection> _connections = [];
+
+    [OneTimeSetUp]
+    public async Task StartAsync()
+    {
+        _brain = await FakeBrain.StartAsync();
+        _relay = new RelayFactory(new Dictionary<string, string?>
+        {
+            ["Relay:Brain:BaseUrl"] = _brain.BaseUrl.ToString(),
+            ["Relay:Brain:KeyId"] = FakeBrain.KeyId,
+            ["Relay:Brain:Secret"] = FakeBrain.Secret,
+            ["Relay:Brain:TimeoutSeconds"] = "1",
+        });
+        _api = new RelayApi(_relay);
+        _tenant = await _api.CreateTenantAsync();
+    }
+
+    [OneTimeTearDown]
+    public async Task StopAsync()
+    {
+        foreach (var c in _connections)
+        {
+            await c.DisposeAsync();
+        }
+
+        await _relay.DisposeAsync();
+        await _brain.DisposeAsync();
+    }
+
+    /// <summary>Every request the relay sent verified; on failure, the relay's warnings and errors say why.</summary>
+    [TearDown]
+    public void SignaturesWereAlwaysValid() =>
+        Assert.That(_brain.BadSignatures, Is.Zero, string.Join("\n", _relay.Logs.Lines.Where(l => l.StartsWith("Warning", StringComparison.Ordinal) || l.StartsWith("Error", StringComparison.Ordinal))));
+
+    private async Task<(HubConnection Visitor, Guid SessionId)> VisitorAsync(string mode = "bot")
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/widget/sessions")
+        {
+            Content = new StringContent(JsonSerializer.Serialize(new { mode }), System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("X-Bloonio-Widget-Key", _tenant.WidgetKey);
+        request.Headers.Add("Origin", "https://shop.example.com");
+        var data = (await _api.SendAsync(request)).ShouldBe(201).Data;
+        var connection = HubConnections.ForTestServer(_relay.Server, "/hubs/visitor", data.GetProperty("visitor_token").GetString());
+        _connections.Add(connection);
+        await connection.StartAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        return (connection, Guid.Parse(data.GetProperty("session_id").GetString()!));
+    }
+
+    [Test]
+    public async Task TheBrainsReplyComesBackAsABotMessage()
+    {
+        _brain.Mode = FakeBrain.Behaviour.Answer;
+        var (visitor, sessionId) = await VisitorAsync();
+        var messages = HubEvents<JsonElement>.On(visitor, "message");
+        await visitor.InvokeAsync<JsonElement>("Send", new { client_message_id = "a", text = "Where is my parcel?" });
+
+        var bot = await messages.WaitForAsync(m => m.GetProperty("sender").GetProperty("type").GetString() == "bot");
+        Assert.That(bot.GetProperty("text").GetString(), Is.EqualTo("Brain says: Where is my parcel?"));
+        var (path, body) = _brain.Received.Last(r => r.Path.EndsWith("/reply", StringComparison.Ordinal));
+        Assert.That(path, Is.EqualTo($"/internal/v1/sessions/{sessionId}/reply"));
+        Assert.That(body.GetProperty("tenant_id").GetGuid(), Is.EqualTo(_tenant.TenantId));
+        Assert.That(body.GetProperty("message").GetProperty("seq").GetInt32(), Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task TheBrainEscalatesAndTheTicketIsKept()
+    {
+        _brain.Mode = FakeBrain.Behaviour.Escalate;
+        var (visitor, sessionId) = await VisitorAsync();
+        var states = HubEvents<JsonElement>.On(visitor, "session_state");
+        await visitor.InvokeAsync<JsonElement>("Send", new { client_message_id = "e", text = "Refund please" });
+
+        await states.WaitForAsync(s => s.GetProperty("status").GetString() == "waiting");
+        var session = (await _api.SignedAsync(_tenant, HttpMethod.Get, $"/api/v1/relay/sessions/{sessionId}")).ShouldBe(200).Data;
+        Assert.That(session.GetProperty("ticket_id").GetString(), Does.StartWith("T-"));
+        Assert.That(session.GetProperty("assignment").GetProperty("status").GetString(), Is.EqualTo("waiting"));
+    }
+
+    [TestCase(FakeBrain.Behaviour.Fail)]
+    [TestCase(FakeBrain.Behaviour.Slow)]
+    public async Task ADeadOrSlowBrainHandsTheVisitorToAHuman(FakeBrain.Behaviour behaviour)
+    {
+        _brain.Mode = behaviour;
+        var (visitor, sessionId) = await VisitorAsync();
+        var states = HubEvents<JsonElement>.On(visitor, "session_state");
+        var ack = await visitor.InvokeAsync<JsonElement>("Send", new { client_message_id = "d", text = "Hello?" });
+        Assert.That(ack.GetProperty("seq").GetInt32(), Is.EqualTo(1), "stored and acknowledged without waiting for the brain");
+
+        await states.WaitForAsync(s => s.GetProperty("status").GetString() == "waiting", TimeSpan.FromSeconds(20));
+        var session = (await _api.SignedAsync(_tenant, HttpMethod.Get, $"/api/v1/relay/sessions/{sessionId}")).ShouldBe(200).Data;
+        Assert.That(session.GetProperty("status").GetString(), Is.EqualTo("waiting"));
+    }
+
+    [Test]
+    public async Task TheHumanLaneDoesNotWaitForASlowBrain()
+    {
+        _brain.Mode = FakeBrain.Behaviour.Slow;
+        var (botVisitor, _) = await VisitorAsync();
+        await botVisitor.InvokeAsync<JsonElement>("Send", new { client_message_id = "s", text = "Anyone?" });
+
+        var (humanVisitor, _) = await VisitorAsync("human");
+        var ack = await humanVisitor.InvokeAsync<JsonElement>("Send", new { client_message_id = "h", text = "Human please" })
+            .WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.That(ack.GetProperty("seq").GetInt32(), Is.EqualTo(1));
+    }
+}
