@@ -32,6 +32,20 @@ public interface IAssignmentRepository
     /// </summary>
     Task<AcceptOutcome> AcceptAsync(Guid tenantId, Guid assignmentId, Guid operatorId, int maxConcurrent, DateTimeOffset now, CancellationToken ct);
 
+    /// <summary>Back to WAITING in the same queue (keeping its place by waiting_since); null when not this operator's.</summary>
+    Task<Assignment?> ReleaseAsync(Guid tenantId, Guid assignmentId, Guid operatorId, DateTimeOffset now, CancellationToken ct);
+
+    /// <summary>
+    /// In one transaction: to another operator (stays assigned, new owner) or to another routing key's queue (WAITING
+    /// there). Never two owners, never none. Null when not this operator's open assignment.
+    /// </summary>
+    Task<Assignment?> TransferAsync(Guid tenantId, Guid assignmentId, Guid operatorId, Guid? toOperatorId, string? toRoutingKey,
+        DateTimeOffset now, CancellationToken ct);
+
+    /// <summary>Closes the assignment and returns its session to the bot (open, mode bot) with a system notice.</summary>
+    Task<(Assignment Assignment, JournalMessage Notice)?> HandBackAsync(
+        Guid tenantId, Guid assignmentId, Guid operatorId, NewMessage notice, DateTimeOffset now, CancellationToken ct);
+
     /// <summary>Closes the assignment and its session (with a system message and events); null when not this operator's.</summary>
     Task<(Assignment Assignment, JournalMessage Notice)?> CloseAsync(
         Guid tenantId, Guid assignmentId, Guid operatorId, string? resolution, NewMessage notice, DateTimeOffset now, CancellationToken ct);

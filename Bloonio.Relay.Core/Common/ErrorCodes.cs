@@ -34,4 +34,5 @@ public static class ErrorCodes
     public const string MaxConcurrentReached = "max_concurrent_reached";
     public const string AlreadyEscalated = "already_escalated";
     public const string HumanHandoffDisabled = "human_handoff_disabled";
+    public const string BotDisabled = "bot_disabled";
 }

@@ -8,7 +8,7 @@ namespace Bloonio.Relay.Core.Sessions;
 /// </summary>
 public interface IRelayNotifier
 {
-    /// <summary>To the session's visitors and, when assigned, to its operator.</summary>
+    /// <summary>To the session's visitors and, when the session is assigned, to its operator's connections.</summary>
     Task MessageAsync(JournalMessage message, Guid? assignedOperatorId, CancellationToken ct);
 
     /// <summary>To the queue's operators: the routing key's group and the tenant-wide group.</summary>

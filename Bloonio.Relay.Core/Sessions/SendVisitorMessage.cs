@@ -26,7 +26,8 @@ public sealed class SendVisitorMessageValidator : AbstractValidator<SendVisitorM
 /// In human mode the first message queues the session (WAITING), offered to its routing key and tenant-wide operators.
 /// </summary>
 public sealed class SendVisitorMessageHandler(
-    ISessionRepository sessions, IRelayNotifier notifier, QueueNotifications queue, IBotLane bot, TimeProvider clock)
+    ISessionRepository sessions, IAssignmentRepository assignments, IRelayNotifier notifier, QueueNotifications queue, IBotLane bot,
+    TimeProvider clock)
     : IRequestHandler<SendVisitorMessageCommand, MessageAck>
 {
     public async Task<MessageAck> Handle(SendVisitorMessageCommand request, CancellationToken cancellationToken)
@@ -47,7 +48,10 @@ public sealed class SendVisitorMessageHandler(
         var outcome = await sessions.AppendAsync(request.TenantId, request.SessionId, message, queueIfHuman: true, cancellationToken);
         if (!outcome.Duplicate)
         {
-            await notifier.MessageAsync(outcome.Message, null, cancellationToken);
+            var assignee = session.Status == SessionStatuses.Assigned
+                ? (await assignments.FindOpenForSessionAsync(request.TenantId, request.SessionId, cancellationToken))?.OperatorId
+                : null;
+            await notifier.MessageAsync(outcome.Message, assignee, cancellationToken);
             if (outcome.CreatedAssignment is { } waiting)
             {
                 await queue.WaitingAsync(waiting, cancellationToken);

@@ -99,6 +99,94 @@ public sealed class AssignmentRepository(NpgsqlDataSource dataSource) : IAssignm
         return new AcceptOutcome(AcceptStatus.Accepted, assignment);
     }
 
+    public async Task<Assignment?> ReleaseAsync(Guid tenantId, Guid assignmentId, Guid operatorId, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var released = await connection.QuerySingleOrDefaultAsync<AssignmentRow>(new CommandDefinition($"""
+            UPDATE assignments a SET status = 'waiting', operator_id = NULL, assigned_at = NULL
+            WHERE a.tenant_id = @tenantId AND a.assignment_id = @assignmentId AND a.operator_id = @operatorId AND a.status = 'assigned'
+            RETURNING {SessionSql.AssignmentColumns}
+            """, new { tenantId, assignmentId, operatorId }, tx, cancellationToken: ct));
+        if (released is null)
+        {
+            return null;
+        }
+
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE sessions SET status = 'waiting', updated_at = @now WHERE session_id = @SessionId", new { now, released.SessionId }, tx, cancellationToken: ct));
+        await EventWriter.AppendAsync(connection, tx, tenantId, new RelayEvent(Guid.CreateVersion7(now), EventTypes.AssignmentReleased,
+            new { assignment_id = assignmentId, session_id = released.SessionId, operator_id = operatorId, routing_key = released.RoutingKey }, now), ct);
+        await tx.CommitAsync(ct);
+        return released.ToAssignment();
+    }
+
+    public async Task<Assignment?> TransferAsync(Guid tenantId, Guid assignmentId, Guid operatorId, Guid? toOperatorId, string? toRoutingKey,
+        DateTimeOffset now, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var moved = await connection.QuerySingleOrDefaultAsync<AssignmentRow>(new CommandDefinition($"""
+            UPDATE assignments a SET
+                operator_id = @toOperatorId,
+                status = CASE WHEN @toOperatorId::uuid IS NULL THEN 'waiting' ELSE 'assigned' END,
+                routing_key = CASE WHEN @toOperatorId::uuid IS NULL THEN @toRoutingKey ELSE a.routing_key END,
+                assigned_at = CASE WHEN @toOperatorId::uuid IS NULL THEN NULL ELSE @now END,
+                waiting_since = CASE WHEN @toOperatorId::uuid IS NULL THEN @now ELSE a.waiting_since END
+            WHERE a.tenant_id = @tenantId AND a.assignment_id = @assignmentId AND a.operator_id = @operatorId AND a.status = 'assigned'
+            RETURNING {SessionSql.AssignmentColumns}
+            """, new { tenantId, assignmentId, operatorId, toOperatorId, toRoutingKey, now }, tx, cancellationToken: ct));
+        if (moved is null)
+        {
+            return null;
+        }
+
+        await connection.ExecuteAsync(new CommandDefinition("""
+            UPDATE sessions SET status = @Status, routing_key = @RoutingKey, updated_at = @now WHERE session_id = @SessionId
+            """, new { now, moved.SessionId, moved.Status, moved.RoutingKey }, tx, cancellationToken: ct));
+        await EventWriter.AppendAsync(connection, tx, tenantId, new RelayEvent(Guid.CreateVersion7(now), EventTypes.AssignmentTransferred,
+            new { assignment_id = assignmentId, session_id = moved.SessionId, from_operator_id = operatorId, to_operator_id = toOperatorId, routing_key = moved.RoutingKey }, now), ct);
+        await tx.CommitAsync(ct);
+        return moved.ToAssignment();
+    }
+
+    public async Task<(Assignment Assignment, JournalMessage Notice)?> HandBackAsync(
+        Guid tenantId, Guid assignmentId, Guid operatorId, NewMessage notice, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var closed = await connection.QuerySingleOrDefaultAsync<AssignmentRow>(new CommandDefinition($"""
+            UPDATE assignments a SET status = 'closed', closed_at = @now, resolution = 'handed_back'
+            WHERE a.tenant_id = @tenantId AND a.assignment_id = @assignmentId AND a.operator_id = @operatorId AND a.status = 'assigned'
+            RETURNING {SessionSql.AssignmentColumns}
+            """, new { tenantId, assignmentId, operatorId, now }, tx, cancellationToken: ct));
+        if (closed is null)
+        {
+            return null;
+        }
+
+        var seq = await connection.ExecuteScalarAsync<int>(new CommandDefinition("""
+            UPDATE sessions SET status = 'open', mode = 'bot', updated_at = @now, last_seq = last_seq + 1
+            WHERE session_id = @SessionId RETURNING last_seq
+            """, new { now, closed.SessionId }, tx, cancellationToken: ct));
+        var message = await InsertNoticeAsync(connection, tx, tenantId, closed.SessionId, seq, notice, ct);
+        await EventWriter.AppendAsync(connection, tx, tenantId, new RelayEvent(Guid.CreateVersion7(now), EventTypes.AssignmentClosed,
+            new { assignment_id = assignmentId, session_id = closed.SessionId, operator_id = operatorId, resolution = "handed_back" }, now), ct);
+        await tx.CommitAsync(ct);
+        return (closed.ToAssignment(), message);
+    }
+
+    private static async Task<JournalMessage> InsertNoticeAsync(
+        System.Data.IDbConnection connection, System.Data.IDbTransaction tx, Guid tenantId, Guid sessionId, int seq, NewMessage notice, CancellationToken ct)
+    {
+        var message = new JournalMessage(notice.MessageId, tenantId, sessionId, seq, notice.Sender, notice.Text, null, notice.CreatedAt);
+        await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO messages (message_id, tenant_id, session_id, seq, sender_type, text, created_at)
+            VALUES (@MessageId, @TenantId, @SessionId, @Seq, 'system', @Text, @CreatedAt)
+            """, message, tx, cancellationToken: ct));
+        return message;
+    }
+
     public async Task<(Assignment Assignment, JournalMessage Notice)?> CloseAsync(
         Guid tenantId, Guid assignmentId, Guid operatorId, string? resolution, NewMessage notice, DateTimeOffset now, CancellationToken ct)
     {
@@ -118,11 +206,7 @@ public sealed class AssignmentRepository(NpgsqlDataSource dataSource) : IAssignm
             UPDATE sessions SET status = 'closed', closed_at = @now, updated_at = @now, last_seq = last_seq + 1
             WHERE session_id = @SessionId RETURNING last_seq
             """, new { now, closed.SessionId }, tx, cancellationToken: ct));
-        var message = new JournalMessage(notice.MessageId, tenantId, closed.SessionId, seq, notice.Sender, notice.Text, null, notice.CreatedAt);
-        await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO messages (message_id, tenant_id, session_id, seq, sender_type, text, created_at)
-            VALUES (@MessageId, @TenantId, @SessionId, @Seq, 'system', @Text, @CreatedAt)
-            """, message, tx, cancellationToken: ct));
+        var message = await InsertNoticeAsync(connection, tx, tenantId, closed.SessionId, seq, notice, ct);
         var data = new { assignment_id = assignmentId, session_id = closed.SessionId, operator_id = operatorId, resolution };
         await EventWriter.AppendAsync(connection, tx, tenantId, new RelayEvent(Guid.CreateVersion7(now), EventTypes.AssignmentClosed, data, now), ct);
         await EventWriter.AppendAsync(connection, tx, tenantId, new RelayEvent(Guid.CreateVersion7(now), EventTypes.SessionClosed,

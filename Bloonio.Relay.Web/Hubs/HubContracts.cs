@@ -16,6 +16,8 @@ public sealed record RequestHumanArgs(string? Reason);
 
 public sealed record AssignmentArgs(Guid AssignmentId);
 
+public sealed record TransferArgs(Guid AssignmentId, string? RoutingKey, Guid? OperatorId);
+
 public sealed record CloseArgs(Guid AssignmentId, string? Resolution);
 
 public sealed record MessageEvent(

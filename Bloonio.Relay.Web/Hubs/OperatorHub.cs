@@ -15,7 +15,7 @@ public sealed record SessionView(Guid SessionId, string Mode, string Status, str
 
 /// <summary>
 /// <c>/hubs/operator</c>: the token's single tenant is the scope. On connect the connection joins its queues
-/// (tenant-wide or one group per routing key), its own operator group and the sessions assigned to it.
+/// (tenant-wide or one group per routing key) and its own operator group, which receives its sessions' messages.
 /// </summary>
 [Authorize(AuthenticationSchemes = HubTokenAuthenticationHandler.OperatorScheme)]
 public sealed class OperatorHub(IMediator mediator, OperatorAccess access, IAssignmentRepository assignments) : Hub
@@ -38,10 +38,6 @@ public sealed class OperatorHub(IMediator mediator, OperatorAccess access, IAssi
             ? [RelayGroups.TenantWide(TenantId)]
             : membership.RoutingKeys.Select(k => RelayGroups.RoutingKey(TenantId, k)).ToList();
         groups.Add(RelayGroups.Operator(TenantId, OperatorId));
-        foreach (var mine in await assignments.ListAssignedAsync(TenantId, OperatorId, Context.ConnectionAborted))
-        {
-            groups.Add(RelayGroups.Session(TenantId, mine.SessionId));
-        }
 
         foreach (var group in groups)
         {
@@ -60,7 +56,6 @@ public sealed class OperatorHub(IMediator mediator, OperatorAccess access, IAssi
     public async Task<AcceptView> Accept(AssignmentArgs args)
     {
         var result = await mediator.Send(new AcceptAssignmentCommand(TenantId, OperatorId, args.AssignmentId), Context.ConnectionAborted);
-        await Groups.AddToGroupAsync(Context.ConnectionId, RelayGroups.Session(TenantId, result.Session.SessionId));
         var s = result.Session;
         return new AcceptView(AssignmentView.From(result.Assignment),
             new SessionView(s.SessionId, s.Mode, s.Status, s.RoutingKey, s.VisitorDisplayName, s.LastSeq),
@@ -69,6 +64,16 @@ public sealed class OperatorHub(IMediator mediator, OperatorAccess access, IAssi
 
     public Task<MessageAck> Send(OperatorSendArgs args) =>
         mediator.Send(new SendOperatorMessageCommand(TenantId, OperatorId, args.SessionId, args.ClientMessageId, args.Text), Context.ConnectionAborted);
+
+    public async Task<AssignmentView> Release(AssignmentArgs args) =>
+        AssignmentView.From(await mediator.Send(new ReleaseAssignmentCommand(TenantId, OperatorId, args.AssignmentId), Context.ConnectionAborted));
+
+    public async Task<AssignmentView> Transfer(TransferArgs args) =>
+        AssignmentView.From(await mediator.Send(
+            new TransferAssignmentCommand(TenantId, OperatorId, args.AssignmentId, args.RoutingKey, args.OperatorId), Context.ConnectionAborted));
+
+    public async Task<AssignmentView> HandBack(AssignmentArgs args) =>
+        AssignmentView.From(await mediator.Send(new HandBackAssignmentCommand(TenantId, OperatorId, args.AssignmentId), Context.ConnectionAborted));
 
     public async Task<AssignmentView> Close(CloseArgs args) =>
         AssignmentView.From(await mediator.Send(new CloseAssignmentCommand(TenantId, OperatorId, args.AssignmentId, args.Resolution),

@@ -11,7 +11,11 @@ public sealed class SignalRRelayNotifier(IHubContext<VisitorHub> visitors, IHubC
     {
         var payload = MessageEvent.From(message);
         await visitors.Clients.Group(RelayGroups.Session(message.TenantId, message.SessionId)).SendAsync("message", payload, ct);
-        await operators.Clients.Group(RelayGroups.Session(message.TenantId, message.SessionId)).SendAsync("message", payload, ct);
+        if (assignedOperatorId is { } op)
+        {
+            // To the operator wherever it is connected (every tab, every node), so a transfer needs no group changes.
+            await operators.Clients.Group(RelayGroups.Operator(message.TenantId, op)).SendAsync("message", payload, ct);
+        }
     }
 
     public Task AssignmentWaitingAsync(Assignment assignment, CancellationToken ct) =>
