@@ -18,6 +18,12 @@ public interface IRelayNotifier
 
     Task AssignmentAssignedAsync(Assignment assignment, CancellationToken ct);
 
+    /// <summary>Typing or read state (not stored): to the visitors and the assigned operator; each side ignores its own.</summary>
+    Task SignalAsync(Guid tenantId, Guid sessionId, Guid? assignedOperatorId, string kind, object payload, CancellationToken ct);
+
+    /// <summary>The session closed under an operator (the visitor left, or the backend closed it).</summary>
+    Task SessionClosedAsync(Guid tenantId, Guid sessionId, Guid operatorId, CancellationToken ct);
+
     Task SessionStateAsync(Guid tenantId, Guid sessionId, string status, int? queuePosition, SessionOperator? @operator, CancellationToken ct);
 }
 

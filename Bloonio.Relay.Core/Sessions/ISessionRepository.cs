@@ -24,5 +24,12 @@ public interface ISessionRepository
     Task<(Assignments.Assignment Assignment, JournalMessage Notice)?> EscalateAsync(
         Guid tenantId, Guid sessionId, string? ticketId, string? routingKey, string reason, NewMessage notice, CancellationToken ct);
 
+    /// <summary>
+    /// Closes the session and its open assignment, if any, with a system notice and the events, in one transaction.
+    /// Null when it was already closed.
+    /// </summary>
+    Task<(Assignments.Assignment? Assignment, JournalMessage Notice)?> CloseAsync(
+        Guid tenantId, Guid sessionId, string reason, NewMessage notice, CancellationToken ct);
+
     Task<IReadOnlyList<JournalMessage>> ListMessagesAsync(Guid tenantId, Guid sessionId, int afterSeq, int limit, CancellationToken ct);
 }

@@ -140,6 +140,43 @@ public sealed class SessionRepository(NpgsqlDataSource dataSource) : ISessionRep
         return (assignment, stored);
     }
 
+    public async Task<(Assignment? Assignment, JournalMessage Notice)?> CloseAsync(
+        Guid tenantId, Guid sessionId, string reason, NewMessage notice, CancellationToken ct)
+    {
+        var now = notice.CreatedAt;
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var seq = await connection.ExecuteScalarAsync<int?>(new CommandDefinition("""
+            UPDATE sessions SET status = 'closed', closed_at = @now, updated_at = @now, last_seq = last_seq + 1
+            WHERE tenant_id = @tenantId AND session_id = @sessionId AND status <> 'closed' RETURNING last_seq
+            """, new { tenantId, sessionId, now }, tx, cancellationToken: ct));
+        if (seq is null)
+        {
+            return null;
+        }
+
+        var closed = (await connection.QuerySingleOrDefaultAsync<AssignmentRow>(new CommandDefinition($"""
+            UPDATE assignments a SET status = 'closed', closed_at = @now, resolution = @reason
+            WHERE a.session_id = @sessionId AND a.status <> 'closed'
+            RETURNING {SessionSql.AssignmentColumns}
+            """, new { sessionId, now, reason }, tx, cancellationToken: ct)))?.ToAssignment();
+        var stored = new JournalMessage(notice.MessageId, tenantId, sessionId, seq.Value, notice.Sender, notice.Text, null, now);
+        await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO messages (message_id, tenant_id, session_id, seq, sender_type, text, created_at)
+            VALUES (@MessageId, @TenantId, @SessionId, @Seq, 'system', @Text, @CreatedAt)
+            """, stored, tx, cancellationToken: ct));
+        if (closed is not null)
+        {
+            await EventWriter.AppendAsync(connection, tx, tenantId, new RelayEvent(Guid.CreateVersion7(now), EventTypes.AssignmentClosed,
+                new { assignment_id = closed.AssignmentId, session_id = sessionId, operator_id = closed.OperatorId, resolution = reason }, now), ct);
+        }
+
+        await EventWriter.AppendAsync(connection, tx, tenantId, new RelayEvent(Guid.CreateVersion7(now), EventTypes.SessionClosed,
+            new { session_id = sessionId, reason }, now), ct);
+        await tx.CommitAsync(ct);
+        return (closed, stored);
+    }
+
     public async Task<IReadOnlyList<JournalMessage>> ListMessagesAsync(Guid tenantId, Guid sessionId, int afterSeq, int limit, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);

@@ -27,6 +27,14 @@ public sealed class SessionsController(IMediator mediator) : RelayControllerBase
             (await Mediator.Send(new GetSessionHistoryQuery(TenantId, sessionId, afterSeq, limit), ct)).Select(MessageEvent.From).ToList(),
             "Messages");
 
+    [HttpPost("{sessionId:guid}/close")]
+    [ProducesResponseType<Envelope<SessionDetail>>(StatusCodes.Status200OK)]
+    public async Task<IActionResult> Close(Guid sessionId, CancellationToken ct)
+    {
+        await Mediator.Send(new CloseSessionCommand(TenantId, sessionId, null, "closed_by_backend"), ct);
+        return Envelope(StatusCodes.Status200OK, await Mediator.Send(new GetSessionQuery(TenantId, sessionId), ct), "Session closed");
+    }
+
     [HttpPost("{sessionId:guid}/escalate")]
     [ProducesResponseType<Envelope<AssignmentView>>(StatusCodes.Status200OK)]
     public async Task<IActionResult> Escalate(Guid sessionId, EscalateBody body, CancellationToken ct) =>

@@ -14,6 +14,10 @@ public sealed record OperatorHistoryArgs(Guid SessionId, int AfterSeq, int? Limi
 
 public sealed record RequestHumanArgs(string? Reason);
 
+public sealed record TypingArgs(bool IsTyping, Guid? SessionId = null);
+
+public sealed record MarkReadArgs(int Seq, Guid? SessionId = null);
+
 public sealed record AssignmentArgs(Guid AssignmentId);
 
 public sealed record TransferArgs(Guid AssignmentId, string? RoutingKey, Guid? OperatorId);

@@ -65,6 +65,14 @@ public sealed class OperatorHub(IMediator mediator, OperatorAccess access, IAssi
     public Task<MessageAck> Send(OperatorSendArgs args) =>
         mediator.Send(new SendOperatorMessageCommand(TenantId, OperatorId, args.SessionId, args.ClientMessageId, args.Text), Context.ConnectionAborted);
 
+    public Task Typing(TypingArgs args) => Signal(args.SessionId, args.IsTyping, null);
+
+    public Task MarkRead(MarkReadArgs args) => Signal(args.SessionId, null, args.Seq);
+
+    private Task Signal(Guid? sessionId, bool? typing, int? seq) =>
+        mediator.Send(new SignalConversationStateCommand(TenantId, sessionId ?? Guid.Empty, new Sender(SenderTypes.Operator, OperatorId), typing, seq),
+            Context.ConnectionAborted);
+
     public async Task<AssignmentView> Release(AssignmentArgs args) =>
         AssignmentView.From(await mediator.Send(new ReleaseAssignmentCommand(TenantId, OperatorId, args.AssignmentId), Context.ConnectionAborted));
 

@@ -18,6 +18,18 @@ public sealed class SignalRRelayNotifier(IHubContext<VisitorHub> visitors, IHubC
         }
     }
 
+    public async Task SignalAsync(Guid tenantId, Guid sessionId, Guid? assignedOperatorId, string kind, object payload, CancellationToken ct)
+    {
+        await visitors.Clients.Group(RelayGroups.Session(tenantId, sessionId)).SendAsync(kind, payload, ct);
+        if (assignedOperatorId is { } op)
+        {
+            await operators.Clients.Group(RelayGroups.Operator(tenantId, op)).SendAsync(kind, payload, ct);
+        }
+    }
+
+    public Task SessionClosedAsync(Guid tenantId, Guid sessionId, Guid operatorId, CancellationToken ct) =>
+        operators.Clients.Group(RelayGroups.Operator(tenantId, operatorId)).SendAsync("session_closed", new { session_id = sessionId }, ct);
+
     public Task AssignmentWaitingAsync(Assignment assignment, CancellationToken ct) =>
         operators.Clients.Groups(RelayGroups.Queue(assignment.TenantId, assignment.RoutingKey))
             .SendAsync("assignment_waiting", AssignmentView.From(assignment), ct);

@@ -30,6 +30,17 @@ public sealed class VisitorHub(IMediator mediator) : Hub
         return new SessionStateEvent(SessionId, SessionStatuses.Waiting, null, null);
     }
 
+    public Task Typing(TypingArgs args) =>
+        mediator.Send(new SignalConversationStateCommand(TenantId, SessionId, Visitor, args.IsTyping, null), Context.ConnectionAborted);
+
+    public Task MarkRead(MarkReadArgs args) =>
+        mediator.Send(new SignalConversationStateCommand(TenantId, SessionId, Visitor, null, args.Seq), Context.ConnectionAborted);
+
+    public Task Close() =>
+        mediator.Send(new CloseSessionCommand(TenantId, SessionId, VisitorId, "closed_by_visitor"), Context.ConnectionAborted);
+
+    private Sender Visitor => new(SenderTypes.Visitor, VisitorId);
+
     public async Task<IReadOnlyList<MessageEvent>> History(HistoryArgs args) =>
         (await mediator.Send(new GetSessionHistoryQuery(TenantId, SessionId, args.AfterSeq, args.Limit), Context.ConnectionAborted))
         .Select(MessageEvent.From).ToList();
