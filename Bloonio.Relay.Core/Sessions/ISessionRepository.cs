@@ -8,6 +8,13 @@ public interface ISessionRepository
 
     Task<Session?> GetAsync(Guid tenantId, Guid sessionId, CancellationToken ct);
 
+    Task<Session?> FindOpenForUserAsync(Guid tenantId, string externalUserId, string? routingKey, CancellationToken ct);
+
+    /// <summary>Like CreateAsync, but false (nothing written) when the user already has an open session in that routing key.</summary>
+    Task<bool> TryCreateForUserAsync(Session session, byte[] resumeTokenHash, string metadataJson, RelayEvent created, CancellationToken ct);
+
+    Task RotateResumeTokenAsync(Guid tenantId, Guid sessionId, byte[] resumeTokenHash, CancellationToken ct);
+
     Task<Session?> FindOpenByResumeTokenAsync(Guid tenantId, byte[] resumeTokenHash, CancellationToken ct);
 
     /// <summary>

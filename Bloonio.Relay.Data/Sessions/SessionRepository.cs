@@ -30,6 +30,37 @@ public sealed class SessionRepository(NpgsqlDataSource dataSource) : ISessionRep
         await tx.CommitAsync(ct);
     }
 
+    public async Task<Session?> FindOpenForUserAsync(Guid tenantId, string externalUserId, string? routingKey, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return (await connection.QuerySingleOrDefaultAsync<SessionRow>(new CommandDefinition($"""
+            SELECT {SessionSql.SessionColumns} FROM sessions s
+            WHERE s.tenant_id = @tenantId AND s.external_user_id = @externalUserId AND COALESCE(s.routing_key, '') = COALESCE(@routingKey, '')
+              AND s.status <> 'closed'
+            """, new { tenantId, externalUserId, routingKey }, cancellationToken: ct)))?.ToSession();
+    }
+
+    public async Task<bool> TryCreateForUserAsync(Session session, byte[] resumeTokenHash, string metadataJson, RelayEvent created, CancellationToken ct)
+    {
+        try
+        {
+            await CreateAsync(session, resumeTokenHash, metadataJson, created, ct);
+            return true;
+        }
+        catch (PostgresException ex) when (ex is { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: "sessions_one_open_per_user" })
+        {
+            return false;
+        }
+    }
+
+    public async Task RotateResumeTokenAsync(Guid tenantId, Guid sessionId, byte[] resumeTokenHash, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE sessions SET resume_token_hash = @resumeTokenHash WHERE tenant_id = @tenantId AND session_id = @sessionId",
+            new { tenantId, sessionId, resumeTokenHash }, cancellationToken: ct));
+    }
+
     public async Task<Session?> GetAsync(Guid tenantId, Guid sessionId, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);

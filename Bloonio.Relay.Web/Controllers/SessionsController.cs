@@ -9,6 +9,8 @@ namespace Bloonio.Relay.Web.Controllers;
 
 public sealed record EscalateBody(string? Reason, string? RoutingKey);
 
+public sealed record BackendMessageBody(string? Text, string? ClientMessageId, BackendSender? Sender);
+
 /// <summary>SPEC 4: the backend's view of sessions (HMAC#1), tenant-scoped: another tenant's session id is 404.</summary>
 [Route("api/v1/relay/sessions")]
 [Tags("Sessions")]
@@ -26,6 +28,12 @@ public sealed class SessionsController(IMediator mediator) : RelayControllerBase
         Envelope(StatusCodes.Status200OK,
             (await Mediator.Send(new GetSessionHistoryQuery(TenantId, sessionId, afterSeq, limit), ct)).Select(MessageEvent.From).ToList(),
             "Messages");
+
+    [HttpPost("{sessionId:guid}/messages")]
+    [ProducesResponseType<Envelope<MessageAck>>(StatusCodes.Status201Created)]
+    public async Task<IActionResult> Post(Guid sessionId, BackendMessageBody body, CancellationToken ct) =>
+        Envelope(StatusCodes.Status201Created,
+            await Mediator.Send(new PostBackendMessageCommand(TenantId, sessionId, body.Text, body.ClientMessageId, body.Sender), ct), "Message stored");
 
     [HttpPost("{sessionId:guid}/close")]
     [ProducesResponseType<Envelope<SessionDetail>>(StatusCodes.Status200OK)]

@@ -1,0 +1,66 @@
+using Bloonio.Relay.Core.Assignments;
+using Bloonio.Relay.Core.Common;
+using Bloonio.Relay.Core.Operators;
+using FluentValidation;
+using MediatR;
+
+namespace Bloonio.Relay.Core.Sessions;
+
+public sealed record BackendSender(string? Type, string? Email);
+
+/// <summary>
+/// SPEC 4: the tenant's backend writes into a session as the system, the bot, or one of its operators (by email);
+/// delivered live to the visitor and the assigned operator. client_message_id makes it idempotent.
+/// </summary>
+public sealed record PostBackendMessageCommand(Guid TenantId, Guid SessionId, string? Text, string? ClientMessageId, BackendSender? Sender)
+    : IRequest<MessageAck>, ITenantScoped;
+
+public sealed class PostBackendMessageValidator : AbstractValidator<PostBackendMessageCommand>
+{
+    public PostBackendMessageValidator()
+    {
+        RuleFor(x => x.Text).MustBeMessageText();
+        RuleFor(x => x.ClientMessageId).MustBeClientMessageId();
+        RuleFor(x => x.Sender).NotNull().WithMessage("is required: {\"type\": \"system\" | \"bot\" | \"operator\", \"email\"}");
+        RuleFor(x => x.Sender!.Type).Must(t => t is SenderTypes.System or SenderTypes.Bot or SenderTypes.Operator)
+            .WithMessage("must be system, bot or operator").OverridePropertyName("sender.type").When(x => x.Sender is not null);
+        RuleFor(x => x.Sender!.Email).NotEmpty().WithMessage("is required for an operator sender").OverridePropertyName("sender.email")
+            .When(x => x.Sender?.Type == SenderTypes.Operator);
+    }
+}
+
+public sealed class PostBackendMessageHandler(
+    ISessionRepository sessions, IAssignmentRepository assignments, IOperatorRepository operators, IRelayNotifier notifier, TimeProvider clock)
+    : IRequestHandler<PostBackendMessageCommand, MessageAck>
+{
+    public async Task<MessageAck> Handle(PostBackendMessageCommand request, CancellationToken cancellationToken)
+    {
+        var session = await sessions.GetAsync(request.TenantId, request.SessionId, cancellationToken)
+            ?? throw new NotFoundException(ErrorCodes.SessionNotFound, "Session not found");
+        if (session.Status == SessionStatuses.Closed)
+        {
+            throw new ConflictException(ErrorCodes.SessionClosed, "The session is closed");
+        }
+
+        var sender = request.Sender!.Type switch
+        {
+            SenderTypes.Operator => await OperatorAsync(request.TenantId, request.Sender.Email!, cancellationToken),
+            SenderTypes.Bot => new Sender(SenderTypes.Bot, null, "Assistant"),
+            _ => new Sender(SenderTypes.System),
+        };
+        var outcome = await sessions.AppendAsync(request.TenantId, request.SessionId,
+            new NewMessage(Ids.New(clock), sender, request.Text!.Trim(), request.ClientMessageId, clock.GetUtcNow()), queueIfHuman: false, cancellationToken);
+        if (!outcome.Duplicate)
+        {
+            var assignee = (await assignments.FindOpenForSessionAsync(request.TenantId, request.SessionId, cancellationToken))?.OperatorId;
+            await notifier.MessageAsync(outcome.Message, assignee, cancellationToken);
+        }
+
+        return new MessageAck(outcome.Message.MessageId, outcome.Message.Seq, outcome.Message.CreatedAt);
+    }
+
+    private async Task<Sender> OperatorAsync(Guid tenantId, string email, CancellationToken ct) =>
+        await operators.FindMembershipAsync(tenantId, OperatorRules.NormalizeEmail(email), ct) is { Active: true, OperatorActive: true } m
+            ? new Sender(SenderTypes.Operator, m.OperatorId, m.DisplayName)
+            : throw new NotFoundException(ErrorCodes.OperatorNotFound, "Operator not found");
+}
