@@ -69,3 +69,13 @@ ensure_chromium() {
     apt_install chromium
   fi
 }
+
+# The npm packages the suite uses (the SignalR JavaScript client for the Node end-to-end test), from package-lock.json.
+ensure_node_packages() {
+  if ! command -v npm >/dev/null 2>&1; then
+    log "Installing Node.js and npm (Debian packages)"
+    apt_install nodejs npm
+  fi
+  log "Installing npm packages for the Node end-to-end test"
+  (cd Bloonio.Relay.Tests/Node && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+}

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Runs the whole test suite against real services: installs and starts PostgreSQL, Redis and Chromium if needed,
+# installs the npm packages of the Node end-to-end test,
 # then `dotnet test` with a TRX report in TestResults/, and prints "tests: N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +10,7 @@ ensure_dotnet
 ensure_postgres
 ensure_redis || log "warning: Redis could not be installed or started"
 ensure_chromium || log "warning: Chromium could not be installed"
+ensure_node_packages
 
 rm -rf TestResults
 status=0
