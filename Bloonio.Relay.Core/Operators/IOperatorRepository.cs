@@ -20,5 +20,8 @@ public interface IOperatorRepository
     /// <summary>Deactivates the membership and bumps its token version (revoking its tokens); null when absent.</summary>
     Task<OperatorMembership?> DeactivateAsync(Guid tenantId, string email, AuditEntry audit, CancellationToken ct);
 
+    /// <summary>available or away; false when there is no active membership.</summary>
+    Task<bool> SetAvailabilityAsync(Guid tenantId, Guid operatorId, string availability, CancellationToken ct);
+
     Task<IReadOnlyList<OperatorMembership>> ListAsync(Guid tenantId, CancellationToken ct);
 }

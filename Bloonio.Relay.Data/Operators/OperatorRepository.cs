@@ -93,6 +93,15 @@ public sealed class OperatorRepository(NpgsqlDataSource dataSource) : IOperatorR
         return row.ToMembership();
     }
 
+    public async Task<bool> SetAvailabilityAsync(Guid tenantId, Guid operatorId, string availability, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return await connection.ExecuteAsync(new CommandDefinition("""
+            UPDATE operator_memberships SET availability = @availability
+            WHERE tenant_id = @tenantId AND operator_id = @operatorId AND active
+            """, new { tenantId, operatorId, availability }, cancellationToken: ct)) == 1;
+    }
+
     public async Task<IReadOnlyList<OperatorMembership>> ListAsync(Guid tenantId, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);

@@ -62,7 +62,9 @@ public static class RelayWebServices
         services.AddSingleton<IReplayCache>(p => p.GetRequiredService<IOptions<RelayOptions>>().Value.ReplayCache == "memory"
             ? p.GetRequiredService<InMemoryReplayCache>()
             : p.GetRequiredService<PostgresReplayCache>());
-        services.AddSingleton<IOperatorPresence, NoConnectionPresence>();
+        services.AddSingleton<OperatorConnections>();
+        services.AddSingleton<IOperatorPresence>(p => p.GetRequiredService<OperatorConnections>());
+        services.AddSingleton<IOperatorRevocationListener>(p => p.GetRequiredService<OperatorConnections>());
         services.AddSingleton<IVisitorTokenIssuer, VisitorTokenIssuer>();
         services.AddSingleton<IRelayNotifier, SignalRRelayNotifier>();
         services.AddSingleton<BotLaneWorker>();

@@ -14,6 +14,8 @@ public sealed record OperatorHistoryArgs(Guid SessionId, int AfterSeq, int? Limi
 
 public sealed record RequestHumanArgs(string? Reason);
 
+public sealed record AvailabilityArgs(string? Status);
+
 public sealed record TypingArgs(bool IsTyping, Guid? SessionId = null);
 
 public sealed record MarkReadArgs(int Seq, Guid? SessionId = null);

@@ -18,7 +18,7 @@ public sealed record SessionView(Guid SessionId, string Mode, string Status, str
 /// (tenant-wide or one group per routing key) and its own operator group, which receives its sessions' messages.
 /// </summary>
 [Authorize(AuthenticationSchemes = HubTokenAuthenticationHandler.OperatorScheme)]
-public sealed class OperatorHub(IMediator mediator, OperatorAccess access, IAssignmentRepository assignments) : Hub
+public sealed class OperatorHub(IMediator mediator, OperatorAccess access, IAssignmentRepository assignments, OperatorConnections live) : Hub
 {
     private Guid OperatorId => Guid.Parse(Context.User!.FindFirst(JwtRegisteredClaimNames.Sub)!.Value);
 
@@ -44,8 +44,18 @@ public sealed class OperatorHub(IMediator mediator, OperatorAccess access, IAssi
             await Groups.AddToGroupAsync(Context.ConnectionId, group);
         }
 
+        live.Add(TenantId, OperatorId, Context);
         await base.OnConnectedAsync();
     }
+
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        live.Remove(TenantId, OperatorId, Context.ConnectionId);
+        return base.OnDisconnectedAsync(exception);
+    }
+
+    public async Task<object> SetAvailability(AvailabilityArgs args) =>
+        new { status = await mediator.Send(new Core.Operators.SetAvailabilityCommand(TenantId, OperatorId, args.Status), Context.ConnectionAborted) };
 
     public async Task<IReadOnlyList<AssignmentView>> ListQueue() =>
         (await mediator.Send(new ListQueueQuery(TenantId, OperatorId), Context.ConnectionAborted)).Select(AssignmentView.From).ToList();

@@ -1,0 +1,47 @@
+using System.Collections.Concurrent;
+using Bloonio.Relay.Core.Operators;
+using Microsoft.AspNetCore.SignalR;
+
+namespace Bloonio.Relay.Web.Hubs;
+
+/// <summary>
+/// The operator connections of this node: presence (online when connected, away when it said so, else offline) and
+/// revocation (deprovisioning aborts that tenant's connections at once). Per node; the Redis backplane shares it.
+/// </summary>
+public sealed class OperatorConnections(IOperatorRepository operators) : IOperatorPresence, IOperatorRevocationListener
+{
+    private readonly ConcurrentDictionary<(Guid Tenant, Guid Operator), ConcurrentDictionary<string, HubCallerContext>> _live = new();
+
+    public void Add(Guid tenantId, Guid operatorId, HubCallerContext context) =>
+        _live.GetOrAdd((tenantId, operatorId), _ => new())[context.ConnectionId] = context;
+
+    public void Remove(Guid tenantId, Guid operatorId, string connectionId)
+    {
+        if (_live.TryGetValue((tenantId, operatorId), out var contexts))
+        {
+            contexts.TryRemove(connectionId, out _);
+        }
+    }
+
+    public Task MembershipRevokedAsync(Guid tenantId, Guid operatorId, CancellationToken ct)
+    {
+        if (_live.TryRemove((tenantId, operatorId), out var contexts))
+        {
+            foreach (var context in contexts.Values)
+            {
+                context.Abort();
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task<IReadOnlyDictionary<Guid, string>> GetAsync(Guid tenantId, IReadOnlyCollection<Guid> operatorIds, CancellationToken ct)
+    {
+        var memberships = (await operators.ListAsync(tenantId, ct)).ToDictionary(m => m.OperatorId);
+        return operatorIds.ToDictionary(id => id, id =>
+            !(_live.TryGetValue((tenantId, id), out var c) && !c.IsEmpty) ? Presence.Offline
+            : memberships.TryGetValue(id, out var m) && m.Availability == "away" ? Presence.Away
+            : Presence.Online);
+    }
+}
