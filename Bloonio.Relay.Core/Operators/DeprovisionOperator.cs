@@ -18,7 +18,7 @@ public sealed class DeprovisionOperatorValidator : AbstractValidator<Deprovision
 /// working at once; the operator's memberships in other tenants are untouched. Idempotent.
 /// </summary>
 public sealed class DeprovisionOperatorHandler(
-    IOperatorRepository operators, IEnumerable<IOperatorRevocationListener> listeners, ICallerContext caller, TimeProvider clock)
+    IOperatorRepository operators, IEnumerable<IOperatorMembershipListener> listeners, ICallerContext caller, TimeProvider clock)
     : IRequestHandler<DeprovisionOperatorCommand, DeprovisionOperatorResult>
 {
     public async Task<DeprovisionOperatorResult> Handle(DeprovisionOperatorCommand request, CancellationToken cancellationToken)
@@ -37,8 +37,10 @@ public sealed class DeprovisionOperatorHandler(
     }
 }
 
-/// <summary>Told when a membership is revoked, to close that operator's live connections for the tenant.</summary>
-public interface IOperatorRevocationListener
+/// <summary>Applies membership changes to live operator connections: revocation closes them, new routing keys regroup them.</summary>
+public interface IOperatorMembershipListener
 {
     Task MembershipRevokedAsync(Guid tenantId, Guid operatorId, CancellationToken ct);
+
+    Task RoutingKeysChangedAsync(Guid tenantId, Guid operatorId, IReadOnlyList<string>? before, IReadOnlyList<string>? after, CancellationToken ct);
 }

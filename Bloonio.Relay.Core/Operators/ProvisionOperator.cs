@@ -34,7 +34,8 @@ public sealed class ProvisionOperatorValidator : AbstractValidator<ProvisionOper
 /// still sees <c>created: true</c>, so no tenant learns who operates elsewhere.
 /// </summary>
 public sealed class ProvisionOperatorHandler(
-    IOperatorRepository operators, IPasswordHasher hasher, ICallerContext caller, TimeProvider clock)
+    IOperatorRepository operators, IPasswordHasher hasher, IEnumerable<IOperatorMembershipListener> listeners, ICallerContext caller,
+    TimeProvider clock)
     : IRequestHandler<ProvisionOperatorCommand, ProvisionOperatorResult>
 {
     public async Task<ProvisionOperatorResult> Handle(ProvisionOperatorCommand request, CancellationToken cancellationToken)
@@ -44,15 +45,27 @@ public sealed class ProvisionOperatorHandler(
         var provision = new OperatorProvision(Ids.New(clock), request.TenantId, email, request.DisplayName!.Trim(),
             string.IsNullOrEmpty(request.AvatarUrl) ? null : request.AvatarUrl, routingKeys, clock.GetUtcNow());
 
+        var before = await operators.FindMembershipAsync(request.TenantId, email, cancellationToken);
+
         // Hashing is deliberately slow: skip it when the person already exists (the hash is only used on insert).
-        var passwordHash = await operators.ExistsAsync(email, cancellationToken)
+        var passwordHash = before is not null || await operators.ExistsAsync(email, cancellationToken)
             ? ""
             : hasher.Hash(SecretGenerator.RandomToken(RandomNumberGenerator.GetInt32(32, 48)));
         var audit = AuditEntry.For(caller, clock, request.TenantId, "operator.provisioned", email,
             new Dictionary<string, object?> { ["routing_keys"] = routingKeys });
         var outcome = await operators.ProvisionAsync(provision, passwordHash, audit, cancellationToken);
+        if (before is { Active: true } && !SameKeys(before.RoutingKeys, routingKeys))
+        {
+            foreach (var listener in listeners)
+            {
+                await listener.RoutingKeysChangedAsync(request.TenantId, outcome.OperatorId, before.RoutingKeys, routingKeys, cancellationToken);
+            }
+        }
 
         return new ProvisionOperatorResult(outcome.OperatorId, email, provision.DisplayName, request.TenantId,
             routingKeys, outcome.Created);
     }
+
+    private static bool SameKeys(IReadOnlyList<string>? a, IReadOnlyList<string>? b) =>
+        a is null || b is null ? a is null && b is null : a.Order(StringComparer.Ordinal).SequenceEqual(b.Order(StringComparer.Ordinal));
 }

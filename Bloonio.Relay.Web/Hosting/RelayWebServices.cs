@@ -64,7 +64,7 @@ public static class RelayWebServices
             : p.GetRequiredService<PostgresReplayCache>());
         services.AddSingleton<OperatorConnections>();
         services.AddSingleton<IOperatorPresence>(p => p.GetRequiredService<OperatorConnections>());
-        services.AddSingleton<IOperatorRevocationListener>(p => p.GetRequiredService<OperatorConnections>());
+        services.AddSingleton<IOperatorMembershipListener>(p => p.GetRequiredService<OperatorConnections>());
         services.AddSingleton<IVisitorTokenIssuer, VisitorTokenIssuer>();
         services.AddSingleton<IRelayNotifier, SignalRRelayNotifier>();
         services.AddSingleton<BotLaneWorker>();

@@ -8,7 +8,7 @@ namespace Bloonio.Relay.Web.Hubs;
 /// The operator connections of this node: presence (online when connected, away when it said so, else offline) and
 /// revocation (deprovisioning aborts that tenant's connections at once). Per node; the Redis backplane shares it.
 /// </summary>
-public sealed class OperatorConnections(IOperatorRepository operators) : IOperatorPresence, IOperatorRevocationListener
+public sealed class OperatorConnections(IOperatorRepository operators, IHubContext<OperatorHub> hub) : IOperatorPresence, IOperatorMembershipListener
 {
     private readonly ConcurrentDictionary<(Guid Tenant, Guid Operator), ConcurrentDictionary<string, HubCallerContext>> _live = new();
 
@@ -34,6 +34,30 @@ public sealed class OperatorConnections(IOperatorRepository operators) : IOperat
         }
 
         return Task.CompletedTask;
+    }
+
+    public async Task RoutingKeysChangedAsync(
+        Guid tenantId, Guid operatorId, IReadOnlyList<string>? before, IReadOnlyList<string>? after, CancellationToken ct)
+    {
+        if (!_live.TryGetValue((tenantId, operatorId), out var contexts))
+        {
+            return;
+        }
+
+        var leave = OperatorHub.QueueGroups(tenantId, before).Except(OperatorHub.QueueGroups(tenantId, after)).ToList();
+        var join = OperatorHub.QueueGroups(tenantId, after).Except(OperatorHub.QueueGroups(tenantId, before)).ToList();
+        foreach (var connectionId in contexts.Keys)
+        {
+            foreach (var group in leave)
+            {
+                await hub.Groups.RemoveFromGroupAsync(connectionId, group, ct);
+            }
+
+            foreach (var group in join)
+            {
+                await hub.Groups.AddToGroupAsync(connectionId, group, ct);
+            }
+        }
     }
 
     public async Task<IReadOnlyDictionary<Guid, string>> GetAsync(Guid tenantId, IReadOnlyCollection<Guid> operatorIds, CancellationToken ct)

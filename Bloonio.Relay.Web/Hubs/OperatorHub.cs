@@ -48,6 +48,10 @@ public sealed class OperatorHub(IMediator mediator, OperatorAccess access, IAssi
         await base.OnConnectedAsync();
     }
 
+    /// <summary>A tenant-wide operator's queue group, or one group per routing key.</summary>
+    public static IEnumerable<string> QueueGroups(Guid tenantId, IReadOnlyList<string>? routingKeys) =>
+        routingKeys is null ? [RelayGroups.TenantWide(tenantId)] : routingKeys.Select(k => RelayGroups.RoutingKey(tenantId, k));
+
     public override Task OnDisconnectedAsync(Exception? exception)
     {
         live.Remove(TenantId, OperatorId, Context.ConnectionId);
