@@ -1,6 +1,7 @@
 using System.Text;
 using Bloonio.Relay.Tests.Infrastructure;
 using Dapper;
+using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using NUnit.Framework;
@@ -35,6 +36,31 @@ public sealed class SecretHygieneTests
             Assert.That(logs, Does.Not.Contain(RelayFactory.MasterKey));
             Assert.That(logs, Does.Not.Contain(RelayFactory.AdminApiKey));
         });
+    }
+
+    [Test]
+    public async Task AccessTokensOfHubConnectionsNeverReachTheLogsEvenAtTrace()
+    {
+        await using var factory = new RelayFactory(new Dictionary<string, string?>
+        {
+            ["Logging:LogLevel:Default"] = "Trace",
+            ["Logging:LogLevel:Microsoft.AspNetCore"] = "Trace",
+        });
+        var api = new RelayApi(factory);
+        var tenant = await api.CreateTenantAsync();
+        var visitorToken = (await api.SignedAsync(tenant, HttpMethod.Post, "/api/v1/relay/fetch/visitor-token", new { external_user_id = "log-user" }))
+            .ShouldBe(200).Data.GetProperty("visitor_token").GetString()!;
+        await using (var visitor = HubConnections.ForTestServer(factory.Server, "/hubs/visitor", visitorToken))
+        {
+            await visitor.StartAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            await visitor.InvokeAsync<System.Text.Json.JsonElement>("Send", new { client_message_id = "l", text = "log me not" })
+                .WaitAsync(TimeSpan.FromSeconds(10));
+        }
+
+        var logs = string.Join("\n", factory.Logs.Lines);
+        Assert.That(logs, Does.Contain("/hubs/visitor"), "the capture sees hub traffic at this level");
+        Assert.That(logs, Does.Not.Contain(visitorToken.Split('.')[2]));
+        Assert.That(logs, Does.Not.Contain("access_token="));
     }
 
     [Test]

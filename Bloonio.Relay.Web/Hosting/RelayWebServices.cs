@@ -40,6 +40,10 @@ public static class RelayWebServices
         }
 
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = ApiBodyMiddleware.MaxBodyBytes);
+
+        // "Request starting …" lines carry the full URL, and hub URLs carry access_token: never below Warning, whatever
+        // the configured levels (code rules are added after configuration rules, so they win).
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
         var services = builder.Services;
         services.AddOptions<RelayOptions>().Bind(configuration.GetSection(RelayOptions.Section));
         services.AddOptions<RelayCoreOptions>().Configure<IOptions<RelayOptions>>((core, relay) =>
