@@ -13,7 +13,8 @@ public sealed record AcceptResult(Assignment Assignment, Session Session, IReadO
 /// operator's routing keys: <c>forbidden_routing_key</c>. Another tenant's id: <c>not_found</c>.
 /// </summary>
 public sealed class AcceptAssignmentHandler(
-    OperatorAccess access, IAssignmentRepository assignments, ISessionRepository sessions, IRelayNotifier notifier, TimeProvider clock)
+    OperatorAccess access, IAssignmentRepository assignments, ISessionRepository sessions, IRelayNotifier notifier, QueueNotifications queue,
+    TimeProvider clock)
     : IRequestHandler<AcceptAssignmentCommand, AcceptResult>
 {
     public const int DefaultMaxConcurrent = 5;
@@ -43,6 +44,7 @@ public sealed class AcceptAssignmentHandler(
         await notifier.AssignmentAssignedAsync(accepted, cancellationToken);
         await notifier.SessionStateAsync(accepted.TenantId, accepted.SessionId, SessionStatuses.Assigned, null,
             new SessionOperator(membership.DisplayName, membership.AvatarUrl), cancellationToken);
+        await queue.QueueMovedAsync(accepted.TenantId, accepted.RoutingKey, cancellationToken);
 
         var session = (await sessions.GetAsync(request.TenantId, accepted.SessionId, cancellationToken))!;
         var history = await sessions.ListMessagesAsync(request.TenantId, accepted.SessionId,

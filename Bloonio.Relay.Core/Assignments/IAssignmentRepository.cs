@@ -12,6 +12,8 @@ public enum AcceptStatus
 
 public sealed record AcceptOutcome(AcceptStatus Status, Assignment? Assignment);
 
+public sealed record OperatorLoad(Guid OperatorId, int OpenAssignments, DateTimeOffset? LastAssignedAt);
+
 public interface IAssignmentRepository
 {
     Task<Assignment?> GetAsync(Guid tenantId, Guid assignmentId, CancellationToken ct);
@@ -22,6 +24,12 @@ public interface IAssignmentRepository
     Task<IReadOnlyList<Assignment>> ListWaitingAsync(Guid tenantId, IReadOnlyList<string>? routingKeys, CancellationToken ct);
 
     Task<IReadOnlyList<Assignment>> ListAssignedAsync(Guid tenantId, Guid operatorId, CancellationToken ct);
+
+    /// <summary>Open assignment count and last assignment time of each operator of the tenant that has had one.</summary>
+    Task<IReadOnlyList<OperatorLoad>> ListOperatorLoadAsync(Guid tenantId, CancellationToken ct);
+
+    /// <summary>Average seconds from WAITING to accepted over the queue's last accepts; null with no history.</summary>
+    Task<double?> AverageWaitSecondsAsync(Guid tenantId, string? routingKey, CancellationToken ct);
 
     /// <summary>1-based place of a WAITING assignment in its queue (same routing key), oldest first.</summary>
     Task<int?> QueuePositionAsync(Guid tenantId, Guid assignmentId, CancellationToken ct);

@@ -10,7 +10,7 @@ namespace Bloonio.Relay.Core.Sessions;
 /// </summary>
 public sealed record CloseSessionCommand(Guid TenantId, Guid SessionId, Guid? VisitorId, string Reason) : IRequest<Unit>, ITenantScoped;
 
-public sealed class CloseSessionHandler(ISessionRepository sessions, IRelayNotifier notifier, TimeProvider clock)
+public sealed class CloseSessionHandler(ISessionRepository sessions, IRelayNotifier notifier, QueueNotifications queue, TimeProvider clock)
     : IRequestHandler<CloseSessionCommand, Unit>
 {
     public async Task<Unit> Handle(CloseSessionCommand request, CancellationToken cancellationToken)
@@ -37,6 +37,7 @@ public sealed class CloseSessionHandler(ISessionRepository sessions, IRelayNotif
         else if (assignment is not null)
         {
             await notifier.AssignmentRemovedAsync(assignment, "closed", cancellationToken);
+            await queue.QueueMovedAsync(request.TenantId, assignment.RoutingKey, cancellationToken);
         }
 
         return Unit.Value;

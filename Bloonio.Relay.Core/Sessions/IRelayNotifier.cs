@@ -24,7 +24,9 @@ public interface IRelayNotifier
     /// <summary>The session closed under an operator (the visitor left, or the backend closed it).</summary>
     Task SessionClosedAsync(Guid tenantId, Guid sessionId, Guid operatorId, CancellationToken ct);
 
-    Task SessionStateAsync(Guid tenantId, Guid sessionId, string status, int? queuePosition, SessionOperator? @operator, CancellationToken ct);
+    Task SessionStateAsync(
+        Guid tenantId, Guid sessionId, string status, int? queuePosition, SessionOperator? @operator, CancellationToken ct,
+        int? estimatedWaitSeconds = null);
 }
 
 public sealed record SessionOperator(string DisplayName, string? AvatarUrl);

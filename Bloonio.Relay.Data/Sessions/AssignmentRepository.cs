@@ -47,6 +47,27 @@ public sealed class AssignmentRepository(NpgsqlDataSource dataSource) : IAssignm
         return rows.Select(r => r.ToAssignment()).ToList();
     }
 
+    public async Task<IReadOnlyList<OperatorLoad>> ListOperatorLoadAsync(Guid tenantId, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var rows = await connection.QueryAsync<(Guid OperatorId, int Open, DateTime? Last)>(new CommandDefinition("""
+            SELECT operator_id, (count(*) FILTER (WHERE status = 'assigned'))::int, max(assigned_at)
+            FROM assignments WHERE tenant_id = @tenantId AND operator_id IS NOT NULL GROUP BY operator_id
+            """, new { tenantId }, cancellationToken: ct));
+        return rows.Select(r => new OperatorLoad(r.OperatorId, r.Open, r.Last is { } l ? Common.DbJson.Utc(l) : null)).ToList();
+    }
+
+    public async Task<double?> AverageWaitSecondsAsync(Guid tenantId, string? routingKey, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return await connection.ExecuteScalarAsync<double?>(new CommandDefinition("""
+            SELECT avg(extract(epoch FROM assigned_at - waiting_since))::float8 FROM (
+                SELECT assigned_at, waiting_since FROM assignments
+                WHERE tenant_id = @tenantId AND routing_key IS NOT DISTINCT FROM @routingKey AND assigned_at IS NOT NULL
+                ORDER BY assigned_at DESC LIMIT 20) recent
+            """, new { tenantId, routingKey }, cancellationToken: ct));
+    }
+
     public async Task<int?> QueuePositionAsync(Guid tenantId, Guid assignmentId, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);

@@ -35,7 +35,8 @@ public sealed record MessageEvent(
 
 public sealed record SenderView(string Type, Guid? Id, string? DisplayName);
 
-public sealed record SessionStateEvent(Guid SessionId, string Status, int? QueuePosition, SessionOperator? Operator);
+public sealed record SessionStateEvent(
+    Guid SessionId, string Status, int? QueuePosition, SessionOperator? Operator, int? EstimatedWaitSeconds = null);
 
 public sealed record AssignmentView(Guid AssignmentId, Guid SessionId, string? RoutingKey, string Status, Guid? OperatorId, DateTimeOffset WaitingSince)
 {

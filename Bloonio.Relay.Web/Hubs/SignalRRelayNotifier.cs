@@ -42,7 +42,9 @@ public sealed class SignalRRelayNotifier(IHubContext<VisitorHub> visitors, IHubC
         operators.Clients.Group(RelayGroups.Operator(assignment.TenantId, assignment.OperatorId!.Value))
             .SendAsync("assignment_assigned", AssignmentView.From(assignment), ct);
 
-    public Task SessionStateAsync(Guid tenantId, Guid sessionId, string status, int? queuePosition, SessionOperator? @operator, CancellationToken ct) =>
+    public Task SessionStateAsync(
+        Guid tenantId, Guid sessionId, string status, int? queuePosition, SessionOperator? @operator, CancellationToken ct,
+        int? estimatedWaitSeconds = null) =>
         visitors.Clients.Group(RelayGroups.Session(tenantId, sessionId))
-            .SendAsync("session_state", new SessionStateEvent(sessionId, status, queuePosition, @operator), ct);
+            .SendAsync("session_state", new SessionStateEvent(sessionId, status, queuePosition, @operator, estimatedWaitSeconds), ct);
 }
