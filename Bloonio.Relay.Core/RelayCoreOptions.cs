@@ -14,6 +14,9 @@ public sealed class RelayCoreOptions
     /// <summary><c>Relay:PublicPathBase</c>: a prefix a proxy strips, put back before verifying HMAC#1.</summary>
     public string PublicPathBase { get; set; } = "";
 
+    /// <summary><c>Relay:AbandonAfterSeconds</c>: an assigned operator unseen this long loses its assignments to the queue.</summary>
+    public TimeSpan AbandonAfter { get; set; } = TimeSpan.FromSeconds(120);
+
     /// <summary><c>Relay:Brain:EscalateOnFailure</c>: a dead brain hands the visitor to a human.</summary>
     public bool EscalateOnBrainFailure { get; set; } = true;
 }

@@ -54,6 +54,15 @@ public interface IAssignmentRepository
     Task<(Assignment Assignment, JournalMessage Notice)?> HandBackAsync(
         Guid tenantId, Guid assignmentId, Guid operatorId, NewMessage notice, DateTimeOffset now, CancellationToken ct);
 
+    /// <summary>
+    /// Assigned assignments whose operator has not been connected since <paramref name="seenBefore"/> go back to
+    /// WAITING (assignment.released with reason abandoned); rows another node is handling are skipped.
+    /// </summary>
+    Task<IReadOnlyList<Assignment>> ReturnAbandonedAsync(DateTimeOffset seenBefore, DateTimeOffset now, CancellationToken ct);
+
+    /// <summary>WAITING assignments older than their tenant's max_wait_seconds.</summary>
+    Task<IReadOnlyList<Assignment>> ListOverdueAsync(DateTimeOffset now, CancellationToken ct);
+
     /// <summary>Closes the assignment and its session (with a system message and events); null when not this operator's.</summary>
     Task<(Assignment Assignment, JournalMessage Notice)?> CloseAsync(
         Guid tenantId, Guid assignmentId, Guid operatorId, string? resolution, NewMessage notice, DateTimeOffset now, CancellationToken ct);

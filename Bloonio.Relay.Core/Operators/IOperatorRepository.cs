@@ -23,5 +23,8 @@ public interface IOperatorRepository
     /// <summary>available or away; false when there is no active membership.</summary>
     Task<bool> SetAvailabilityAsync(Guid tenantId, Guid operatorId, string availability, CancellationToken ct);
 
+    /// <summary>Marks these operators as connected now (a node's heartbeat for its live connections).</summary>
+    Task TouchConnectedAsync(Guid tenantId, IReadOnlyCollection<Guid> operatorIds, DateTimeOffset now, CancellationToken ct);
+
     Task<IReadOnlyList<OperatorMembership>> ListAsync(Guid tenantId, CancellationToken ct);
 }

@@ -13,6 +13,8 @@ public sealed record CloseSessionCommand(Guid TenantId, Guid SessionId, Guid? Vi
 public sealed class CloseSessionHandler(ISessionRepository sessions, IRelayNotifier notifier, QueueNotifications queue, TimeProvider clock)
     : IRequestHandler<CloseSessionCommand, Unit>
 {
+    public const string TimeoutReason = "timeout";
+
     public async Task<Unit> Handle(CloseSessionCommand request, CancellationToken cancellationToken)
     {
         var session = await sessions.GetAsync(request.TenantId, request.SessionId, cancellationToken);
@@ -21,7 +23,10 @@ public sealed class CloseSessionHandler(ISessionRepository sessions, IRelayNotif
             throw new NotFoundException(ErrorCodes.SessionNotFound, "Session not found");
         }
 
-        var notice = new NewMessage(Ids.New(clock), new Sender(SenderTypes.System), "The conversation was closed.", null, clock.GetUtcNow());
+        var text = request.Reason == TimeoutReason
+            ? "No one could answer in time. We have your request" + (session.TicketId is { } t ? $" (ticket {t})" : "") + " and will follow up."
+            : "The conversation was closed.";
+        var notice = new NewMessage(Ids.New(clock), new Sender(SenderTypes.System), text, null, clock.GetUtcNow());
         if (await sessions.CloseAsync(request.TenantId, request.SessionId, request.Reason, notice, cancellationToken) is not { } closed)
         {
             return Unit.Value; // already closed: closing is idempotent
@@ -36,7 +41,7 @@ public sealed class CloseSessionHandler(ISessionRepository sessions, IRelayNotif
         }
         else if (assignment is not null)
         {
-            await notifier.AssignmentRemovedAsync(assignment, "closed", cancellationToken);
+            await notifier.AssignmentRemovedAsync(assignment, request.Reason == TimeoutReason ? "timeout" : "closed", cancellationToken);
             await queue.QueueMovedAsync(request.TenantId, assignment.RoutingKey, cancellationToken);
         }
 

@@ -102,6 +102,14 @@ public sealed class OperatorRepository(NpgsqlDataSource dataSource) : IOperatorR
             """, new { tenantId, operatorId, availability }, cancellationToken: ct)) == 1;
     }
 
+    public async Task TouchConnectedAsync(Guid tenantId, IReadOnlyCollection<Guid> operatorIds, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE operator_memberships SET last_connected_at = @now WHERE tenant_id = @tenantId AND operator_id = ANY(@ids)",
+            new { tenantId, ids = operatorIds.ToArray(), now }, cancellationToken: ct));
+    }
+
     public async Task<IReadOnlyList<OperatorMembership>> ListAsync(Guid tenantId, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);

@@ -208,6 +208,44 @@ public sealed class AssignmentRepository(NpgsqlDataSource dataSource) : IAssignm
         return message;
     }
 
+    public async Task<IReadOnlyList<Assignment>> ReturnAbandonedAsync(DateTimeOffset seenBefore, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var rows = (await connection.QueryAsync<AssignmentRow>(new CommandDefinition($"""
+            WITH abandoned AS (
+                SELECT a.assignment_id, a.operator_id AS previous_operator FROM assignments a
+                JOIN operator_memberships m ON m.tenant_id = a.tenant_id AND m.operator_id = a.operator_id
+                WHERE a.status = 'assigned' AND COALESCE(m.last_connected_at, a.assigned_at) < @seenBefore AND a.assigned_at < @seenBefore
+                FOR UPDATE OF a SKIP LOCKED)
+            UPDATE assignments a SET status = 'waiting', operator_id = NULL, assigned_at = NULL
+            FROM abandoned WHERE a.assignment_id = abandoned.assignment_id
+            RETURNING {SessionSql.AssignmentColumns}, abandoned.previous_operator
+            """, new { seenBefore }, tx, cancellationToken: ct))).ToList();
+        foreach (var row in rows)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE sessions SET status = 'waiting', updated_at = @now WHERE session_id = @SessionId", new { now, row.SessionId }, tx, cancellationToken: ct));
+            await EventWriter.AppendAsync(connection, tx, row.TenantId, new RelayEvent(Guid.CreateVersion7(now), EventTypes.AssignmentReleased,
+                new { assignment_id = row.AssignmentId, session_id = row.SessionId, operator_id = row.PreviousOperator, routing_key = row.RoutingKey, reason = "abandoned" }, now), ct);
+        }
+
+        await tx.CommitAsync(ct);
+        return rows.Select(r => r.ToAssignment() with { OperatorId = r.PreviousOperator }).ToList();
+    }
+
+    public async Task<IReadOnlyList<Assignment>> ListOverdueAsync(DateTimeOffset now, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var rows = await connection.QueryAsync<AssignmentRow>(new CommandDefinition($"""
+            SELECT {SessionSql.AssignmentColumns} FROM assignments a JOIN tenants t ON t.tenant_id = a.tenant_id
+            WHERE a.status = 'waiting' AND (t.configuration->>'max_wait_seconds') IS NOT NULL
+              AND a.waiting_since < @now - make_interval(secs => (t.configuration->>'max_wait_seconds')::int)
+            ORDER BY a.waiting_since LIMIT 500
+            """, new { now }, cancellationToken: ct));
+        return rows.Select(r => r.ToAssignment()).ToList();
+    }
+
     public async Task<(Assignment Assignment, JournalMessage Notice)?> CloseAsync(
         Guid tenantId, Guid assignmentId, Guid operatorId, string? resolution, NewMessage notice, DateTimeOffset now, CancellationToken ct)
     {

@@ -53,6 +53,14 @@ public sealed class SessionRepository(NpgsqlDataSource dataSource) : ISessionRep
         }
     }
 
+    public async Task SetTicketAsync(Guid tenantId, Guid sessionId, string ticketId, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE sessions SET ticket_id = @ticketId WHERE tenant_id = @tenantId AND session_id = @sessionId AND ticket_id IS NULL",
+            new { tenantId, sessionId, ticketId }, cancellationToken: ct));
+    }
+
     public async Task RotateResumeTokenAsync(Guid tenantId, Guid sessionId, byte[] resumeTokenHash, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);

@@ -70,6 +70,9 @@ internal sealed class AssignmentRow
     public DateTime? AssignedAt { get; init; }
     public DateTime CreatedAt { get; init; }
 
+    /// <summary>Only set by queries that return it (the operator an abandoned assignment had).</summary>
+    public Guid? PreviousOperator { get; init; }
+
     public Assignment ToAssignment() => new(AssignmentId, TenantId, SessionId, RoutingKey, Status, OperatorId, DbJson.Utc(WaitingSince),
         AssignedAt is { } a ? DbJson.Utc(a) : null, DbJson.Utc(CreatedAt));
 }

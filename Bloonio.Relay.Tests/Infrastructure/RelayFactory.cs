@@ -44,6 +44,7 @@ public sealed class RelayFactory(IReadOnlyDictionary<string, string?>? settings 
             ["Relay:Jwt:SigningKeys"] = "test=" + JwtKey,
             ["Relay:AdminApiKey"] = AdminApiKey,
             ["Relay:AllowInsecureWebhooks"] = "true",
+            ["Relay:MaintenanceIntervalSeconds"] = "0",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

@@ -51,6 +51,7 @@ public static class RelayWebServices
             core.AllowInsecureWebhooks = relay.Value.AllowInsecureWebhooks;
             core.PublicPathBase = relay.Value.PublicPathBase.TrimEnd('/');
             core.EscalateOnBrainFailure = relay.Value.Brain.EscalateOnFailure;
+            core.AbandonAfter = TimeSpan.FromSeconds(relay.Value.AbandonAfterSeconds);
         });
 
         services.AddRelayCore();
@@ -67,6 +68,8 @@ public static class RelayWebServices
             ? p.GetRequiredService<InMemoryReplayCache>()
             : p.GetRequiredService<PostgresReplayCache>());
         services.AddSingleton<OperatorConnections>();
+        services.AddSingleton<RelayMaintenance>();
+        services.AddHostedService(p => p.GetRequiredService<RelayMaintenance>());
         services.AddSingleton<IOperatorPresence>(p => p.GetRequiredService<OperatorConnections>());
         services.AddSingleton<IOperatorMembershipListener>(p => p.GetRequiredService<OperatorConnections>());
         services.AddSingleton<IVisitorTokenIssuer, VisitorTokenIssuer>();

@@ -8,12 +8,23 @@ namespace Bloonio.Relay.Web.Hubs;
 /// The operator connections of this node: presence (online when connected, away when it said so, else offline) and
 /// revocation (deprovisioning aborts that tenant's connections at once). Per node; the Redis backplane shares it.
 /// </summary>
-public sealed class OperatorConnections(IOperatorRepository operators, IHubContext<OperatorHub> hub) : IOperatorPresence, IOperatorMembershipListener
+public sealed class OperatorConnections(IOperatorRepository operators, IHubContext<OperatorHub> hub, TimeProvider clock)
+    : IOperatorPresence, IOperatorMembershipListener
 {
     private readonly ConcurrentDictionary<(Guid Tenant, Guid Operator), ConcurrentDictionary<string, HubCallerContext>> _live = new();
 
     public void Add(Guid tenantId, Guid operatorId, HubCallerContext context) =>
         _live.GetOrAdd((tenantId, operatorId), _ => new())[context.ConnectionId] = context;
+
+    /// <summary>Marks every operator connected to this node as seen now, one statement per tenant.</summary>
+    public async Task HeartbeatAsync(CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        foreach (var tenant in _live.Where(kv => !kv.Value.IsEmpty).GroupBy(kv => kv.Key.Tenant, kv => kv.Key.Operator))
+        {
+            await operators.TouchConnectedAsync(tenant.Key, tenant.ToList(), now, ct);
+        }
+    }
 
     public void Remove(Guid tenantId, Guid operatorId, string connectionId)
     {

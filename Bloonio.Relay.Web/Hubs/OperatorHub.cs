@@ -18,7 +18,8 @@ public sealed record SessionView(Guid SessionId, string Mode, string Status, str
 /// (tenant-wide or one group per routing key) and its own operator group, which receives its sessions' messages.
 /// </summary>
 [Authorize(AuthenticationSchemes = HubTokenAuthenticationHandler.OperatorScheme)]
-public sealed class OperatorHub(IMediator mediator, OperatorAccess access, IAssignmentRepository assignments, OperatorConnections live) : Hub
+public sealed class OperatorHub(IMediator mediator, OperatorAccess access, IAssignmentRepository assignments, OperatorConnections live,
+    Core.Operators.IOperatorRepository operators, TimeProvider clock) : Hub
 {
     private Guid OperatorId => Guid.Parse(Context.User!.FindFirst(JwtRegisteredClaimNames.Sub)!.Value);
 
@@ -45,6 +46,7 @@ public sealed class OperatorHub(IMediator mediator, OperatorAccess access, IAssi
         }
 
         live.Add(TenantId, OperatorId, Context);
+        await operators.TouchConnectedAsync(TenantId, [OperatorId], clock.GetUtcNow(), Context.ConnectionAborted);
         await base.OnConnectedAsync();
     }
 

@@ -1,0 +1,108 @@
+using System.Text.Json;
+using Bloonio.Relay.Tests.Infrastructure;
+using Bloonio.Relay.Web.Hosting;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+using NUnit.Framework;
+
+namespace Bloonio.Relay.Tests.Hubs;
+
+/// <summary>Abandonment when an operator's node dies, and the max_wait timeout, on a clock the test controls.</summary>
+[NonParallelizable]
+public sealed class SweepTests
+{
+    private static async Task<HubConnection> ConnectAsync(RelayFactory relay, string path, string token)
+    {
+        var connection = HubConnections.ForTestServer(relay.Server, path, token);
+        await connection.StartAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        return connection;
+    }
+
+    private static async Task<string> OperatorTokenAsync(RelayApi api, TestTenant tenant)
+    {
+        var email = $"sweep-{Guid.NewGuid():N}@example.com";
+        (await api.SignedAsync(tenant, HttpMethod.Post, "/api/v1/relay/provision/operator", new { email, display_name = "Sweeper" })).ShouldBe(201);
+        return (await api.SignedAsync(tenant, HttpMethod.Post, "/api/v1/relay/fetch/operator-token", new { email }))
+            .ShouldBe(200).Data.GetProperty("operator_token").GetString()!;
+    }
+
+    private static async Task<(HubConnection Visitor, Guid SessionId)> WaitingVisitorAsync(RelayFactory relay, RelayApi api, TestTenant tenant)
+    {
+        var data = (await api.SignedAsync(tenant, HttpMethod.Post, "/api/v1/relay/provision/session",
+            new { external_user_id = Guid.NewGuid().ToString(), mode = "human" })).ShouldBe(201).Data.GetProperty("session");
+        var visitor = await ConnectAsync(relay, "/hubs/visitor", data.GetProperty("visitor_token").GetString()!);
+        await visitor.InvokeAsync<JsonElement>("Send", new { client_message_id = "w", text = "waiting" }).WaitAsync(TimeSpan.FromSeconds(10));
+        return (visitor, Guid.Parse(data.GetProperty("session_id").GetString()!));
+    }
+
+    [Test]
+    public async Task AnOperatorWhoseNodeDiedLosesItsAssignmentsToTheQueue()
+    {
+        await using var survivor = new RelayFactory();
+        var api = new RelayApi(survivor);
+        var tenant = await api.CreateTenantAsync();
+        var start = survivor.Clock.Freeze();
+
+        var dying = new RelayFactory();
+        dying.Clock.Set(start);
+        var doomed = await ConnectAsync(dying, "/hubs/operator", await OperatorTokenAsync(api, tenant));
+        var offers = HubEvents<JsonElement>.On(doomed, "assignment_waiting");
+        var (_, sessionId) = await WaitingVisitorAsync(dying, new RelayApi(dying), tenant);
+        await doomed.InvokeAsync<JsonElement>("Accept", new { assignment_id = (await offers.NextAsync()).GetProperty("assignment_id").GetGuid() })
+            .WaitAsync(TimeSpan.FromSeconds(10));
+        await doomed.DisposeAsync();
+        await dying.DisposeAsync(); // the node is gone; nobody refreshes that operator's heartbeat
+
+        var rescuer = await ConnectAsync(survivor, "/hubs/operator", await OperatorTokenAsync(api, tenant));
+        var reoffers = HubEvents<JsonElement>.On(rescuer, "assignment_waiting");
+        survivor.Clock.Set(start.AddSeconds(121));
+        var result = await survivor.Services.GetRequiredService<RelayMaintenance>().RunOnceAsync(default);
+
+        Assert.That(result.Abandoned, Is.GreaterThanOrEqualTo(1));
+        Assert.That((await reoffers.WaitForAsync(o => o.GetProperty("session_id").GetGuid() == sessionId)).GetProperty("status").GetString(), Is.EqualTo("waiting"));
+        await rescuer.DisposeAsync();
+    }
+
+    [Test]
+    public async Task AConnectedOperatorKeepsItsAssignments()
+    {
+        await using var relay = new RelayFactory();
+        var api = new RelayApi(relay);
+        var tenant = await api.CreateTenantAsync();
+        var start = relay.Clock.Freeze();
+        await using var op = await ConnectAsync(relay, "/hubs/operator", await OperatorTokenAsync(api, tenant));
+        var offers = HubEvents<JsonElement>.On(op, "assignment_waiting");
+        var (_, sessionId) = await WaitingVisitorAsync(relay, api, tenant);
+        await op.InvokeAsync<JsonElement>("Accept", new { assignment_id = (await offers.NextAsync()).GetProperty("assignment_id").GetGuid() });
+
+        relay.Clock.Set(start.AddSeconds(500));
+        await relay.Services.GetRequiredService<RelayMaintenance>().RunOnceAsync(default);
+        var session = (await api.SignedAsync(tenant, HttpMethod.Get, $"/api/v1/relay/sessions/{sessionId}")).ShouldBe(200).Data;
+        Assert.That(session.GetProperty("status").GetString(), Is.EqualTo("assigned"), "the heartbeat kept it");
+    }
+
+    [Test]
+    public async Task AWaitingSessionPastMaxWaitClosesWithATicket()
+    {
+        await using var relay = new RelayFactory();
+        var api = new RelayApi(relay);
+        var tenant = await api.CreateTenantAsync();
+        (await api.AdminAsync(HttpMethod.Patch, $"/api/v1/admin/tenants/{tenant.TenantId}", new { max_wait_seconds = 60 })).ShouldBe(200);
+        var start = relay.Clock.Freeze();
+        var (visitor, sessionId) = await WaitingVisitorAsync(relay, api, tenant);
+        var states = HubEvents<JsonElement>.On(visitor, "session_state");
+        var messages = HubEvents<JsonElement>.On(visitor, "message");
+
+        relay.Clock.Set(start.AddSeconds(59));
+        Assert.That((await relay.Services.GetRequiredService<RelayMaintenance>().RunOnceAsync(default)).TimedOut, Is.Zero);
+        relay.Clock.Set(start.AddSeconds(61));
+        Assert.That((await relay.Services.GetRequiredService<RelayMaintenance>().RunOnceAsync(default)).TimedOut, Is.EqualTo(1));
+
+        await states.WaitForAsync(s => s.GetProperty("status").GetString() == "closed");
+        var notice = await messages.WaitForAsync(m => m.GetProperty("sender").GetProperty("type").GetString() == "system");
+        var session = (await api.SignedAsync(tenant, HttpMethod.Get, $"/api/v1/relay/sessions/{sessionId}")).ShouldBe(200).Data;
+        Assert.That(session.GetProperty("ticket_id").GetString(), Does.StartWith("dev-"));
+        Assert.That(notice.GetProperty("text").GetString(), Does.Contain(session.GetProperty("ticket_id").GetString()));
+        await visitor.DisposeAsync();
+    }
+}
