@@ -25,6 +25,7 @@ public static class DependencyInjection
         services.AddSingleton<PostgresReplayCache>();
         services.AddSingleton<Core.Sessions.ISessionRepository, Sessions.SessionRepository>();
         services.AddSingleton<Core.Assignments.IAssignmentRepository, Sessions.AssignmentRepository>();
+        services.AddSingleton<Core.Events.IEventCursorStore, Events.EventCursorStore>();
         return services;
     }
 }

@@ -44,6 +44,9 @@ public sealed class DevelopmentBrain(ITenantRepository tenants) : IBrain
     public Task<string> CreateTicketAsync(TicketRequest request, CancellationToken ct) =>
         Task.FromResult("dev-" + Guid.CreateVersion7().ToString("N")[^10..]);
 
+    /// <summary>The development brain keeps no transcript: the relay's journal is all there is.</summary>
+    public Task PersistAsync(Guid tenantId, Guid sessionId, IReadOnlyList<PersistedMessage> messages, CancellationToken ct) => Task.CompletedTask;
+
     private static HashSet<string> Words(string text) =>
         text.ToLowerInvariant().Split(Separators, StringSplitOptions.RemoveEmptyEntries).Where(w => w.Length > 2).ToHashSet();
 }

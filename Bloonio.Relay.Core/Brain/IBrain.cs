@@ -10,6 +10,8 @@ public sealed record BrainReply(string? Text, IReadOnlyList<BrainSource> Sources
 
 public sealed record TicketRequest(Guid TenantId, Guid SessionId, string Reason, string? RoutingKey, BrainVisitor Visitor, IReadOnlyList<string> TranscriptTail);
 
+public sealed record PersistedMessage(Guid MessageId, int Seq, string SenderType, Guid? SenderId, string Text, DateTimeOffset CreatedAt);
+
 /// <summary>
 /// bloonio_chat_api (SPEC 9): answers bot-mode messages and creates tickets on escalation. Either the real brain over
 /// HMAC#2, or the development brain when <c>Relay:Brain:BaseUrl</c> is empty.
@@ -21,4 +23,7 @@ public interface IBrain
     Task<BrainReply> ReplyAsync(BrainReplyRequest request, CancellationToken ct);
 
     Task<string> CreateTicketAsync(TicketRequest request, CancellationToken ct);
+
+    /// <summary>The journal forwarded for persistence, batched per session; idempotent by message_id on the brain's side.</summary>
+    Task PersistAsync(Guid tenantId, Guid sessionId, IReadOnlyList<PersistedMessage> messages, CancellationToken ct);
 }

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using Bloonio.Relay.Tests.Infrastructure;
+using Bloonio.Relay.Web.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.SignalR.Client;
 using NUnit.Framework;
 
@@ -105,6 +107,39 @@ public sealed class BrainClientTests
         await states.WaitForAsync(s => s.GetProperty("status").GetString() == "waiting", TimeSpan.FromSeconds(20));
         var session = (await _api.SignedAsync(_tenant, HttpMethod.Get, $"/api/v1/relay/sessions/{sessionId}")).ShouldBe(200).Data;
         Assert.That(session.GetProperty("status").GetString(), Is.EqualTo("waiting"));
+    }
+
+    [Test]
+    public async Task TheJournalIsForwardedToTheBrainAtLeastOnceInOrder()
+    {
+        var (visitor, sessionId) = await VisitorAsync("human");
+        await visitor.InvokeAsync<JsonElement>("Send", new { client_message_id = "p1", text = "one" });
+        await visitor.InvokeAsync<JsonElement>("Send", new { client_message_id = "p2", text = "two" });
+        var dispatcher = _relay.Services.GetRequiredService<EventDispatcher>();
+        var persisted = () => _brain.Received
+            .Where(r => r.Path == $"/internal/v1/sessions/{sessionId}/messages")
+            .SelectMany(r => r.Body.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("seq").GetInt32())).ToList();
+
+        _brain.PersistenceDown = true;
+        await dispatcher.RunOnceAsync(default);
+        _brain.PersistenceDown = false;
+        var failedAttempts = persisted().Count;
+        await dispatcher.RunOnceAsync(default);
+        Assert.That(persisted().Count, Is.EqualTo(failedAttempts), "a failed batch waits for its back-off");
+
+        _relay.Clock.Set(DateTimeOffset.UtcNow.AddSeconds(30));
+        try
+        {
+            await dispatcher.RunOnceAsync(default);
+            await dispatcher.RunOnceAsync(default);
+        }
+        finally
+        {
+            _relay.Clock.Resume();
+        }
+
+        var seqs = persisted().Skip(failedAttempts).ToList();
+        Assert.That(seqs, Is.EqualTo(new[] { 1, 2 }), "delivered once after the retry, in order");
     }
 
     [Test]

@@ -26,6 +26,9 @@ public sealed class FakeBrain : IAsyncDisposable
 
     public Behaviour Mode { get; set; } = Behaviour.Answer;
 
+    /// <summary>When true, persistence calls answer 503 (the relay must keep the batch and retry).</summary>
+    public bool PersistenceDown { get; set; }
+
     public ConcurrentQueue<(string Path, JsonElement Body)> Received { get; } = new();
 
     public int BadSignatures;
@@ -48,6 +51,8 @@ public sealed class FakeBrain : IAsyncDisposable
                 Behaviour.Escalate => Results.Json(new { reply = new { text = "Passing you to a colleague." }, escalate = true, escalate_reason = "policy" }),
                 _ => Results.Json(new { reply = new { text = "Brain says: " + body.GetProperty("message").GetProperty("text").GetString(), sources = new[] { new { title = "KB", url = "https://kb.example.com/1" } } }, escalate = false }),
             })));
+        app.MapPost("/internal/v1/sessions/{sessionId:guid}/messages", (Func<HttpContext, Task<IResult>>)(http =>
+            brain.HandleAsync(http, _ => brain.PersistenceDown ? Results.StatusCode(503) : Results.Json(new { stored = true }), persistence: true)));
         app.MapPost("/internal/v1/tickets", (Func<HttpContext, Task<IResult>>)(http =>
             brain.HandleAsync(http, _ => Results.Json(new { ticket_id = "T-" + Guid.NewGuid().ToString("N")[..8] }))));
         await app.StartAsync();
@@ -55,7 +60,7 @@ public sealed class FakeBrain : IAsyncDisposable
         return brain;
     }
 
-    private async Task<IResult> HandleAsync(HttpContext http, Func<JsonElement, IResult> answer)
+    private async Task<IResult> HandleAsync(HttpContext http, Func<JsonElement, IResult> answer, bool persistence = false)
     {
         using var buffer = new MemoryStream();
         await http.Request.Body.CopyToAsync(buffer);
@@ -73,7 +78,7 @@ public sealed class FakeBrain : IAsyncDisposable
 
         var body = JsonDocument.Parse(bytes).RootElement.Clone();
         Received.Enqueue((request.Path, body));
-        switch (Mode)
+        switch (persistence ? Behaviour.Answer : Mode)
         {
             case Behaviour.Slow:
                 // Never answers: the relay's time-out has to end the call.

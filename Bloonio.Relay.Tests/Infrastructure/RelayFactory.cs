@@ -45,6 +45,7 @@ public sealed class RelayFactory(IReadOnlyDictionary<string, string?>? settings 
             ["Relay:AdminApiKey"] = AdminApiKey,
             ["Relay:AllowInsecureWebhooks"] = "true",
             ["Relay:MaintenanceIntervalSeconds"] = "0",
+            ["Relay:DispatchIntervalSeconds"] = "0",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

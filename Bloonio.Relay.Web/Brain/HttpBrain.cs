@@ -50,6 +50,16 @@ public sealed class HttpBrain(HttpClient http, IOptions<RelayOptions> options, T
             ?? throw new BrainUnavailableException("The brain answered without a ticket_id");
     }
 
+    public async Task PersistAsync(Guid tenantId, Guid sessionId, IReadOnlyList<PersistedMessage> messages, CancellationToken ct) =>
+        await PostAsync<System.Text.Json.JsonElement>(tenantId, $"/internal/v1/sessions/{sessionId}/messages", new
+        {
+            tenant_id = tenantId,
+            messages = messages.Select(m => new
+            {
+                message_id = m.MessageId, seq = m.Seq, sender = new { type = m.SenderType, id = m.SenderId }, text = m.Text, created_at = m.CreatedAt,
+            }),
+        }, ct);
+
     private async Task<T> PostAsync<T>(Guid tenantId, string path, object body, CancellationToken ct)
     {
         if (clock.GetUtcNow().UtcTicks < Interlocked.Read(ref _openUntilTicks))

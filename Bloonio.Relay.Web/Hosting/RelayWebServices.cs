@@ -69,6 +69,9 @@ public static class RelayWebServices
             : p.GetRequiredService<PostgresReplayCache>());
         services.AddSingleton<OperatorConnections>();
         services.AddSingleton<RelayMaintenance>();
+        services.AddSingleton<EventDispatcher>();
+        services.AddHostedService(p => p.GetRequiredService<EventDispatcher>());
+        services.AddTransient<Core.Events.IEventConsumer, BrainPersistenceConsumer>();
         services.AddHostedService(p => p.GetRequiredService<RelayMaintenance>());
         services.AddSingleton<IOperatorPresence>(p => p.GetRequiredService<OperatorConnections>());
         services.AddSingleton<IOperatorMembershipListener>(p => p.GetRequiredService<OperatorConnections>());

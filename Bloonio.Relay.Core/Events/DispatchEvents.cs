@@ -1,0 +1,54 @@
+using MediatR;
+using Microsoft.Extensions.Logging;
+
+namespace Bloonio.Relay.Core.Events;
+
+/// <summary>One pass of every event consumer over the tenants with unread events (several nodes may run it at once).</summary>
+public sealed record DispatchEventsCommand : IRequest<int>;
+
+public sealed class DispatchEventsHandler(
+    IEnumerable<IEventConsumer> consumers, IEventCursorStore cursors, TimeProvider clock, ILogger<DispatchEventsHandler> logger)
+    : IRequestHandler<DispatchEventsCommand, int>
+{
+    private const int Tenants = 50;
+    private const int BatchSize = 200;
+    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(60);
+
+    public async Task<int> Handle(DispatchEventsCommand request, CancellationToken cancellationToken)
+    {
+        var handled = 0;
+        foreach (var consumer in consumers)
+        {
+            foreach (var lease in await cursors.LeaseAsync(consumer.Name, Tenants, clock.GetUtcNow(), Lease, cancellationToken))
+            {
+                var events = await cursors.ReadAsync(lease.TenantId, lease.LastSequence, BatchSize, cancellationToken);
+                if (events.Count == 0)
+                {
+                    await cursors.AdvanceAsync(lease, lease.LastSequence, cancellationToken);
+                    continue;
+                }
+
+                var wanted = events.Where(e => consumer.Wants(e.Type)).ToList();
+                try
+                {
+                    if (wanted.Count > 0)
+                    {
+                        await consumer.HandleAsync(lease.TenantId, wanted, cancellationToken);
+                    }
+
+                    await cursors.AdvanceAsync(lease, events[^1].Sequence, cancellationToken);
+                    handled += wanted.Count;
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // Exponential back-off per (consumer, tenant), capped at 10 minutes; the batch is kept.
+                    var delay = TimeSpan.FromSeconds(Math.Min(600, 5 * Math.Pow(2, Math.Min(lease.Attempts, 7))));
+                    logger.LogWarning(ex, "{Consumer} failed for tenant {TenantId}; retrying in {Delay}", consumer.Name, lease.TenantId, delay);
+                    await cursors.FailAsync(lease, ex.Message, clock.GetUtcNow() + delay, cancellationToken);
+                }
+            }
+        }
+
+        return handled;
+    }
+}

@@ -1,0 +1,32 @@
+namespace Bloonio.Relay.Core.Events;
+
+/// <summary>An event as stored, with its per-tenant sequence.</summary>
+public sealed record StoredEvent(Guid EventId, Guid TenantId, long Sequence, string Type, string DataJson, DateTimeOffset CreatedAt);
+
+/// <summary>
+/// A durable consumer of the event log: it sees every event of its types, per tenant, in sequence order, at least
+/// once (a batch is retried until it succeeds). The brain's persistence feed is one; webhooks are the next.
+/// </summary>
+public interface IEventConsumer
+{
+    string Name { get; }
+
+    bool Wants(string eventType);
+
+    /// <summary>Throw to retry the same batch later; return to move the cursor past it.</summary>
+    Task HandleAsync(Guid tenantId, IReadOnlyList<StoredEvent> events, CancellationToken ct);
+}
+
+public sealed record CursorLease(string Consumer, Guid TenantId, long LastSequence, int Attempts);
+
+public interface IEventCursorStore
+{
+    /// <summary>Leases up to <paramref name="limit"/> (consumer, tenant) cursors that have events to read and are due.</summary>
+    Task<IReadOnlyList<CursorLease>> LeaseAsync(string consumer, int limit, DateTimeOffset now, TimeSpan leaseFor, CancellationToken ct);
+
+    Task<IReadOnlyList<StoredEvent>> ReadAsync(Guid tenantId, long afterSequence, int limit, CancellationToken ct);
+
+    Task AdvanceAsync(CursorLease lease, long toSequence, CancellationToken ct);
+
+    Task FailAsync(CursorLease lease, string error, DateTimeOffset retryAt, CancellationToken ct);
+}

@@ -1,0 +1,63 @@
+using Bloonio.Relay.Core.Events;
+using Bloonio.Relay.Data.Common;
+using Dapper;
+using Npgsql;
+
+namespace Bloonio.Relay.Data.Events;
+
+/// <summary>
+/// Cursors over the gapless per-tenant event sequence. Events commit in sequence order (the counter row is locked
+/// until commit), so reading "after the cursor" never skips one. Leases with SKIP LOCKED let nodes share the work.
+/// </summary>
+public sealed class EventCursorStore(NpgsqlDataSource dataSource) : IEventCursorStore
+{
+    public async Task<IReadOnlyList<CursorLease>> LeaseAsync(string consumer, int limit, DateTimeOffset now, TimeSpan leaseFor, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var rows = await connection.QueryAsync<(string Consumer, Guid TenantId, long LastSequence, int Attempts)>(new CommandDefinition("""
+            INSERT INTO event_cursors (consumer, tenant_id) SELECT @consumer, tenant_id FROM tenant_event_sequences ON CONFLICT DO NOTHING;
+            WITH due AS (
+                SELECT c.consumer, c.tenant_id FROM event_cursors c
+                JOIN tenant_event_sequences s ON s.tenant_id = c.tenant_id
+                WHERE c.consumer = @consumer AND s.last_sequence > c.last_sequence
+                  AND (c.leased_until IS NULL OR c.leased_until < @now)
+                  AND (c.next_attempt_at IS NULL OR c.next_attempt_at <= @now)
+                ORDER BY c.next_attempt_at NULLS FIRST
+                LIMIT @limit
+                FOR UPDATE OF c SKIP LOCKED)
+            UPDATE event_cursors c SET leased_until = @leasedUntil
+            FROM due WHERE c.consumer = due.consumer AND c.tenant_id = due.tenant_id
+            RETURNING c.consumer, c.tenant_id, c.last_sequence, c.attempts
+            """, new { consumer, limit, now, leasedUntil = now + leaseFor }, cancellationToken: ct));
+        return rows.Select(r => new CursorLease(r.Consumer, r.TenantId, r.LastSequence, r.Attempts)).ToList();
+    }
+
+    public async Task<IReadOnlyList<StoredEvent>> ReadAsync(Guid tenantId, long afterSequence, int limit, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var rows = await connection.QueryAsync<(Guid EventId, Guid TenantId, long Sequence, string Type, string Data, DateTime CreatedAt)>(new CommandDefinition("""
+            SELECT event_id, tenant_id, sequence, type, data::text, created_at FROM events
+            WHERE tenant_id = @tenantId AND sequence > @afterSequence ORDER BY sequence LIMIT @limit
+            """, new { tenantId, afterSequence, limit }, cancellationToken: ct));
+        return rows.Select(r => new StoredEvent(r.EventId, r.TenantId, r.Sequence, r.Type, r.Data, DbJson.Utc(r.CreatedAt))).ToList();
+    }
+
+    public async Task AdvanceAsync(CursorLease lease, long toSequence, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition("""
+            UPDATE event_cursors SET last_sequence = GREATEST(last_sequence, @toSequence), leased_until = NULL, attempts = 0,
+                                     next_attempt_at = NULL, last_error = NULL
+            WHERE consumer = @Consumer AND tenant_id = @TenantId
+            """, new { toSequence, lease.Consumer, lease.TenantId }, cancellationToken: ct));
+    }
+
+    public async Task FailAsync(CursorLease lease, string error, DateTimeOffset retryAt, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition("""
+            UPDATE event_cursors SET leased_until = NULL, attempts = attempts + 1, next_attempt_at = @retryAt, last_error = left(@error, 500)
+            WHERE consumer = @Consumer AND tenant_id = @TenantId
+            """, new { retryAt, error, lease.Consumer, lease.TenantId }, cancellationToken: ct));
+    }
+}
