@@ -57,3 +57,27 @@ public sealed class NodeClientTests
         });
     }
 }
+
+/// <summary>The .NET client (the in-app SDK's) over a real socket: the relay on Kestrel, loopback.</summary>
+[NonParallelizable]
+public sealed class KestrelHubTests
+{
+    [Test]
+    public async Task TheDotNetClientTalksToTheRelayOnKestrel()
+    {
+        await using var relay = new RelayFactory();
+        relay.UseKestrel(0);
+        relay.StartServer();
+        var url = new Uri(relay.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        var api = new RelayApi(relay);
+        var tenant = await api.CreateTenantAsync();
+        var token = (await api.SignedAsync(tenant, HttpMethod.Post, "/api/v1/relay/fetch/visitor-token", new { external_user_id = "sdk-user", mode = "human" }))
+            .ShouldBe(200).Data.GetProperty("visitor_token").GetString();
+
+        await using var visitor = HubConnections.ForUrl(url, "/hubs/visitor", token);
+        await visitor.StartAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        var ack = await Microsoft.AspNetCore.SignalR.Client.HubConnectionExtensions
+            .InvokeAsync<JsonElement>(visitor, "Send", new { client_message_id = "k", text = "over a real socket" }).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.That(ack.GetProperty("seq").GetInt32(), Is.EqualTo(1));
+    }
+}

@@ -12,7 +12,8 @@ namespace Bloonio.Relay.Web.Brain;
 /// <summary>
 /// bloonio_chat_api over HMAC#2 (SPEC 9): the HMAC#1 recipe keyed with <c>Relay:Brain:Secret</c>, headers
 /// <c>X-Relay-Key-Id</c>, <c>X-Relay-Timestamp</c>, <c>X-Relay-Signature</c>. Failures surface as
-/// <see cref="BrainUnavailableException"/>; after 5 in a row the circuit opens for 30 s and calls fail at once.
+/// <see cref="BrainUnavailableException"/> after one retry; after 5 failures in a row the circuit opens for 30 s and
+/// calls fail at once (the bot lane then escalates, the outbox retries persistence later).
 /// </summary>
 public sealed class HttpBrain(HttpClient http, IOptions<RelayOptions> options, TimeProvider clock) : IBrain
 {
@@ -60,9 +61,24 @@ public sealed class HttpBrain(HttpClient http, IOptions<RelayOptions> options, T
             }),
         }, ct);
 
+    /// <summary>One retry after a connection failure or a 5xx (not after a time-out: the caller's budget is spent).</summary>
     private async Task<T> PostAsync<T>(Guid tenantId, string path, object body, CancellationToken ct)
     {
-        if (clock.GetUtcNow().UtcTicks < Interlocked.Read(ref _openUntilTicks))
+        try
+        {
+            return await PostOnceAsync<T>(tenantId, path, body, ct);
+        }
+        catch (BrainUnavailableException ex) when (ex.InnerException is HttpRequestException && !IsOpen)
+        {
+            return await PostOnceAsync<T>(tenantId, path, body, ct);
+        }
+    }
+
+    private bool IsOpen => clock.GetUtcNow().UtcTicks < Interlocked.Read(ref _openUntilTicks);
+
+    private async Task<T> PostOnceAsync<T>(Guid tenantId, string path, object body, CancellationToken ct)
+    {
+        if (IsOpen)
         {
             throw new BrainUnavailableException("The brain's circuit is open after repeated failures");
         }
