@@ -17,6 +17,9 @@ public sealed class RelayCoreOptions
     /// <summary><c>Relay:AbandonAfterSeconds</c>: an assigned operator unseen this long loses its assignments to the queue.</summary>
     public TimeSpan AbandonAfter { get; set; } = TimeSpan.FromSeconds(120);
 
+    /// <summary><c>Relay:JournalRetentionDays</c>: how long the journal of a closed session is kept (the brain keeps it for good).</summary>
+    public TimeSpan JournalRetention { get; set; } = TimeSpan.FromDays(30);
+
     /// <summary><c>Relay:Brain:EscalateOnFailure</c>: a dead brain hands the visitor to a human.</summary>
     public bool EscalateOnBrainFailure { get; set; } = true;
 }

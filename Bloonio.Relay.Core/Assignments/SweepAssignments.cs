@@ -9,11 +9,12 @@ namespace Bloonio.Relay.Core.Assignments;
 /// <summary>
 /// The periodic sweep (SPEC 7), safe on several nodes at once: assignments of operators unseen for
 /// AbandonAfterSeconds return to WAITING (<c>abandoned</c>), and WAITING assignments older than the tenant's
-/// max_wait_seconds close with <c>timeout</c> once a ticket exists, so the tenant can follow up.
+/// max_wait_seconds close with <c>timeout</c> once a ticket exists, so the tenant can follow up; the journal of sessions
+/// closed longer ago than JournalRetentionDays is deleted (the brain is the system of record).
 /// </summary>
 public sealed record SweepAssignmentsCommand : IRequest<SweepResult>;
 
-public sealed record SweepResult(int Abandoned, int TimedOut);
+public sealed record SweepResult(int Abandoned, int TimedOut, int PurgedMessages = 0);
 
 public sealed class SweepAssignmentsHandler(
     IAssignmentRepository assignments, ISessionRepository sessions, IBrain brain, QueueNotifications queue, IRelayNotifier notifier,
@@ -37,7 +38,8 @@ public sealed class SweepAssignmentsHandler(
             await mediator.Send(new CloseSessionCommand(assignment.TenantId, assignment.SessionId, null, CloseSessionHandler.TimeoutReason), cancellationToken);
         }
 
-        return new SweepResult(abandoned.Count, overdue.Count);
+        var purged = await sessions.PurgeJournalAsync(now - options.Value.JournalRetention, cancellationToken);
+        return new SweepResult(abandoned.Count, overdue.Count, purged);
     }
 
     private async Task EnsureTicketAsync(Assignment assignment, CancellationToken ct)

@@ -13,6 +13,9 @@ public interface ISessionRepository
     /// <summary>Like CreateAsync, but false (nothing written) when the user already has an open session in that routing key.</summary>
     Task<bool> TryCreateForUserAsync(Session session, byte[] resumeTokenHash, string metadataJson, RelayEvent created, CancellationToken ct);
 
+    /// <summary>Deletes the journal of sessions closed before <paramref name="closedBefore"/>; returns how many messages.</summary>
+    Task<int> PurgeJournalAsync(DateTimeOffset closedBefore, CancellationToken ct);
+
     Task SetTicketAsync(Guid tenantId, Guid sessionId, string ticketId, CancellationToken ct);
 
     Task RotateResumeTokenAsync(Guid tenantId, Guid sessionId, byte[] resumeTokenHash, CancellationToken ct);

@@ -105,4 +105,26 @@ public sealed class SweepTests
         Assert.That(notice.GetProperty("text").GetString(), Does.Contain(session.GetProperty("ticket_id").GetString()));
         await visitor.DisposeAsync();
     }
+
+    [Test]
+    public async Task TheJournalOfALongClosedSessionIsPurgedAfterTheRetention()
+    {
+        await using var relay = new RelayFactory(new Dictionary<string, string?> { ["Relay:JournalRetentionDays"] = "30" });
+        var api = new RelayApi(relay);
+        var tenant = await api.CreateTenantAsync();
+        var start = relay.Clock.Freeze();
+        var (visitor, sessionId) = await WaitingVisitorAsync(relay, api, tenant);
+        (await api.SignedAsync(tenant, HttpMethod.Post, $"/api/v1/relay/sessions/{sessionId}/close", new { })).ShouldBe(200);
+        var messages = $"/api/v1/relay/sessions/{sessionId}/messages";
+        Assert.That((await api.SignedAsync(tenant, HttpMethod.Get, messages)).ShouldBe(200).Data.GetArrayLength(), Is.EqualTo(2));
+
+        relay.Clock.Set(start.AddDays(29));
+        await relay.Services.GetRequiredService<RelayMaintenance>().RunOnceAsync(default);
+        Assert.That((await api.SignedAsync(tenant, HttpMethod.Get, messages)).ShouldBe(200).Data.GetArrayLength(), Is.EqualTo(2), "kept within the retention");
+
+        relay.Clock.Set(start.AddDays(31));
+        await relay.Services.GetRequiredService<RelayMaintenance>().RunOnceAsync(default);
+        Assert.That((await api.SignedAsync(tenant, HttpMethod.Get, messages)).ShouldBe(200).Data.GetArrayLength(), Is.Zero);
+        await visitor.DisposeAsync();
+    }
 }

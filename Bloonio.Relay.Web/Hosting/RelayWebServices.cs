@@ -52,6 +52,7 @@ public static class RelayWebServices
             core.PublicPathBase = relay.Value.PublicPathBase.TrimEnd('/');
             core.EscalateOnBrainFailure = relay.Value.Brain.EscalateOnFailure;
             core.AbandonAfter = TimeSpan.FromSeconds(relay.Value.AbandonAfterSeconds);
+            core.JournalRetention = TimeSpan.FromDays(relay.Value.JournalRetentionDays);
         });
 
         services.AddRelayCore();
