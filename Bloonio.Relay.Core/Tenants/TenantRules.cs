@@ -41,30 +41,24 @@ public static partial class TenantRules
         rule.InclusiveBetween(1, MaxQuota).WithMessage($"must be between 1 and {MaxQuota}");
 
     /// <summary>
-    /// https only; http only to a loopback host when insecure webhooks are allowed. The full SSRF check (resolved
-    /// addresses, private ranges) also runs at delivery time.
+    /// The SSRF policy at configuration time (every resolved address must be public; loopback only in insecure mode);
+    /// the same policy runs again on the address connected to at delivery time. An empty string removes the webhook.
     /// </summary>
-    public static IRuleBuilderOptions<T, string?> MustBeWebhookUrl<T>(this IRuleBuilder<T, string?> rule, bool allowInsecure) =>
-        rule.Must(v => v is null || v.Length == 0 || IsWebhookUrl(v, allowInsecure))
-            .WithMessage(allowInsecure
-                ? "must be an absolute https URL (http is allowed to loopback only)"
-                : "must be an absolute https URL to a public host");
-
-    private static bool IsWebhookUrl(string value, bool allowInsecure)
-    {
-        if (value.Length > 2048 || !Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.UserInfo.Length > 0)
+    public static IRuleBuilderOptionsConditions<T, string?> MustBeWebhookUrl<T>(
+        this IRuleBuilder<T, string?> rule, bool allowInsecure, string field = "webhook_url") =>
+        rule.CustomAsync(async (url, context, ct) =>
         {
-            return false;
-        }
+            if (string.IsNullOrEmpty(url))
+            {
+                return;
+            }
 
-        var loopback = uri.IsLoopback || (IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
-        return uri.Scheme switch
-        {
-            "https" => allowInsecure || !loopback,
-            "http" => allowInsecure && loopback,
-            _ => false,
-        };
-    }
+            var problem = await Webhooks.WebhookTargetPolicy.CheckUrlAsync(url, allowInsecure, (host, token) => Dns.GetHostAddressesAsync(host, token), ct);
+            if (problem is not null)
+            {
+                context.AddFailure(new FluentValidation.Results.ValidationFailure(field, problem));
+            }
+        });
 
     public static void ApplyQuotaRules<T>(this AbstractValidator<T> validator, Func<T, TenantQuotas?> quotas)
     {

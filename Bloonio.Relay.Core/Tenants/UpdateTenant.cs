@@ -40,7 +40,7 @@ public sealed class UpdateTenantValidator : AbstractValidator<UpdateTenantComman
         RuleFor(x => x.Patch.AllowedOrigins).Must(o => o is null || o.Count <= TenantRules.MaxOrigins)
             .WithMessage($"must have at most {TenantRules.MaxOrigins} entries").OverridePropertyName("allowed_origins");
         RuleForEach(x => x.Patch.AllowedOrigins).MustBeOrigin().OverridePropertyName("allowed_origins");
-        RuleFor(x => x.Patch.WebhookUrl).MustBeWebhookUrl(options.Value.AllowInsecureWebhooks).OverridePropertyName("webhook_url");
+        RuleFor(x => x.Patch.WebhookUrl).MustBeWebhookUrl(options.Value.AllowInsecureWebhooks);
         RuleForEach(x => x.Patch.WebhookEvents).MustBeWebhookEvent().OverridePropertyName("webhook_events");
         RuleFor(x => x.Patch.MaxWaitSeconds).InclusiveBetween(0, 7 * 24 * 3600)
             .WithMessage("must be between 0 (no limit) and 604800 seconds").OverridePropertyName("max_wait_seconds");

@@ -83,6 +83,8 @@ public sealed class AdminTenantsTests
         yield return new TestCaseData(new { name = "A", allowed_origins = new[] { "https://*.com" } }, new[] { "allowed_origins[0]" }).SetName("wildcard on a TLD");
         yield return new TestCaseData(new { name = "A", allowed_origins = new[] { "https://a.*.acme.com" } }, new[] { "allowed_origins[0]" }).SetName("wildcard not first");
         yield return new TestCaseData(new { name = "A", webhook_url = "ftp://acme.com/x" }, new[] { "webhook_url" }).SetName("webhook not http");
+        yield return new TestCaseData(new { name = "A", webhook_url = "http://169.254.169.254/latest" }, new[] { "webhook_url" }).SetName("webhook to the metadata service");
+        yield return new TestCaseData(new { name = "A", webhook_url = "https://10.0.0.7/hook" }, new[] { "webhook_url" }).SetName("webhook to a private address");
         yield return new TestCaseData(new { name = "A", owner_email = "owner" }, new[] { "owner_email" }).SetName("owner email");
         yield return new TestCaseData(new { name = "A", quotas = new { operators = 0 } }, new[] { "quotas.operators" }).SetName("quota zero");
     }
