@@ -26,6 +26,7 @@ public static class DependencyInjection
         services.AddSingleton<Core.Sessions.ISessionRepository, Sessions.SessionRepository>();
         services.AddSingleton<Core.Assignments.IAssignmentRepository, Sessions.AssignmentRepository>();
         services.AddSingleton<Core.Events.IEventCursorStore, Events.EventCursorStore>();
+        services.AddSingleton<Core.Webhooks.IWebhookStore, Webhooks.WebhookStore>();
         return services;
     }
 }

@@ -35,4 +35,6 @@ public static class ErrorCodes
     public const string AlreadyEscalated = "already_escalated";
     public const string HumanHandoffDisabled = "human_handoff_disabled";
     public const string BotDisabled = "bot_disabled";
+    public const string DeliveryNotFound = "delivery_not_found";
+    public const string WebhookNotConfigured = "webhook_not_configured";
 }

@@ -46,6 +46,7 @@ public sealed class RelayFactory(IReadOnlyDictionary<string, string?>? settings 
             ["Relay:AllowInsecureWebhooks"] = "true",
             ["Relay:MaintenanceIntervalSeconds"] = "0",
             ["Relay:DispatchIntervalSeconds"] = "0",
+            ["Relay:WebhookIntervalSeconds"] = "0",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

@@ -73,6 +73,10 @@ public static class RelayWebServices
         services.AddSingleton<EventDispatcher>();
         services.AddHostedService(p => p.GetRequiredService<EventDispatcher>());
         services.AddTransient<Core.Events.IEventConsumer, BrainPersistenceConsumer>();
+        services.AddTransient<Core.Events.IEventConsumer, Core.Webhooks.WebhookFanOut>();
+        services.AddSingleton<Core.Webhooks.IWebhookSender, Webhooks.WebhookSender>();
+        services.AddSingleton<Webhooks.WebhookWorker>();
+        services.AddHostedService(p => p.GetRequiredService<Webhooks.WebhookWorker>());
         services.AddHostedService(p => p.GetRequiredService<RelayMaintenance>());
         services.AddSingleton<IOperatorPresence>(p => p.GetRequiredService<OperatorConnections>());
         services.AddSingleton<IOperatorMembershipListener>(p => p.GetRequiredService<OperatorConnections>());
