@@ -14,4 +14,6 @@ public static class EventTypes
     public const string AssignmentTransferred = "assignment.transferred";
     public const string AssignmentClosed = "assignment.closed";
     public const string SessionClosed = "session.closed";
+    public const string OperatorProvisioned = "operator.provisioned";
+    public const string OperatorDeprovisioned = "operator.deprovisioned";
 }

@@ -1,6 +1,8 @@
 using Bloonio.Relay.Core.Common;
 using Bloonio.Relay.Core.Operators;
+using Bloonio.Relay.Core.Events;
 using Bloonio.Relay.Data.Common;
+using Bloonio.Relay.Data.Events;
 using Dapper;
 using Npgsql;
 
@@ -54,6 +56,8 @@ public sealed class OperatorRepository(NpgsqlDataSource dataSource) : IOperatorR
             tx, cancellationToken: ct));
 
         await AuditWriter.InsertAsync(connection, tx, audit with { Details = new Dictionary<string, object?>(audit.Details) { ["created"] = created } }, ct);
+        await EventWriter.AppendAsync(connection, tx, p.TenantId, new RelayEvent(Guid.CreateVersion7(p.Now), EventTypes.OperatorProvisioned,
+            new { operator_id = operatorId, email = p.Email, display_name = p.DisplayName, routing_keys = p.RoutingKeys, created }, p.Now), ct);
         await tx.CommitAsync(ct);
         return new ProvisionOutcome(operatorId, created);
     }
@@ -89,6 +93,8 @@ public sealed class OperatorRepository(NpgsqlDataSource dataSource) : IOperatorR
         }
 
         await AuditWriter.InsertAsync(connection, tx, audit, ct);
+        await EventWriter.AppendAsync(connection, tx, tenantId, new RelayEvent(Guid.CreateVersion7(audit.CreatedAt), EventTypes.OperatorDeprovisioned,
+            new { operator_id = row.OperatorId, email }, audit.CreatedAt), ct);
         await tx.CommitAsync(ct);
         return row.ToMembership();
     }

@@ -216,4 +216,35 @@ public sealed class WebhookDeliveryTests
         Assert.That(delivery.GetProperty("last_error").GetString(), Does.Contain("refused"));
         Assert.That(_receiver.Requests, Is.Empty, "the connection was never made");
     }
+
+    [Test]
+    public async Task AHundredFailuresOverADayPauseTheEndpointWithAReason()
+    {
+        await OpenSessionAsync();
+        _receiver.Status = 500;
+        var start = _relay.Clock.Freeze();
+        await using (var connection = await _relay.Services.GetRequiredService<Npgsql.NpgsqlDataSource>().OpenConnectionAsync())
+        {
+            await Dapper.SqlMapper.ExecuteAsync(connection, """
+                INSERT INTO webhook_endpoints (tenant_id, consecutive_failures, first_failure_at, updated_at)
+                VALUES (@TenantId, 99, @since, @since)
+                """, new { _tenant.TenantId, since = start.AddHours(-25) });
+        }
+
+        await PumpAsync();
+        var endpoint = (await _api.SignedAsync(_tenant, HttpMethod.Get, "/api/v1/relay/webhooks/deliveries")).ShouldBe(200).Data.GetProperty("endpoint");
+        Assert.That(endpoint.GetProperty("status").GetString(), Is.EqualTo("paused"));
+        Assert.That(endpoint.GetProperty("reason").GetString(), Does.Contain("100 consecutive failed deliveries"));
+    }
+
+    [Test]
+    public async Task OperatorProvisioningAndDeprovisioningAreEvents()
+    {
+        var email = $"hooked-{Guid.NewGuid():N}@example.com";
+        (await _api.SignedAsync(_tenant, HttpMethod.Post, "/api/v1/relay/provision/operator", new { email, display_name = "Hooked" })).ShouldBe(201);
+        (await _api.SignedAsync(_tenant, HttpMethod.Post, "/api/v1/relay/deprovision/operator", new { email })).ShouldBe(200);
+        await PumpAsync();
+        Assert.That(_receiver.Requests.Select(r => r.EventType), Is.EqualTo(new[] { "operator.provisioned", "operator.deprovisioned" }));
+        Assert.That(_receiver.Requests.First().Body.GetProperty("data").GetProperty("email").GetString(), Is.EqualTo(email));
+    }
 }
