@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Bloonio.Relay.Tests.Infrastructure;
 using NUnit.Framework;
 
 namespace Bloonio.Relay.Tests.Docs;
@@ -9,7 +10,7 @@ public sealed class SignerSnippetTests
     [Test]
     public async Task EverySignerMatchesEveryVector()
     {
-        var repo = FindRepositoryRoot();
+        var repo = TestPaths.RepositoryRoot();
         var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(Path.Combine(repo, "docs", "signers", "check-vectors.sh"));
         start.ArgumentList.Add(Path.Combine(TestContext.CurrentContext.TestDirectory, "Vectors", "hmac1-vectors.json"));
@@ -27,19 +28,8 @@ public sealed class SignerSnippetTests
     [TestCase("Hmac1Signer.cs")]
     public void TheReadmeShowsEachSignerVerbatim(string file)
     {
-        var repo = FindRepositoryRoot();
+        var repo = TestPaths.RepositoryRoot();
         var code = File.ReadAllText(Path.Combine(repo, "docs", "signers", file)).TrimEnd('\n');
         Assert.That(File.ReadAllText(Path.Combine(repo, "README.md")), Does.Contain(code));
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        var directory = new DirectoryInfo(TestContext.CurrentContext.TestDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Relay.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new DirectoryNotFoundException("Relay.sln not found above the test directory");
     }
 }

@@ -50,7 +50,7 @@ public static class DevelopmentSeeder
               API docs           {{baseUrl}}/swagger
 
             Try the Operators page from another terminal (signer: docs/signers/sign.sh):
-              export BASE_URL={{baseUrl}} TENANT_ID={{tenant.TenantId}} TENANT_SECRET={{secret}}
+              export BASE_URL={{baseUrl}} TENANT_ID={{tenant.TenantId}} TENANT_SECRET={{secret}} ADMIN_API_KEY={{options.AdminApiKey}}
               docs/signers/sign.sh POST /api/v1/relay/provision/operator '{"email": "merchant@acme.com", "display_name": "Acme Boutique", "routing_keys": ["store_42", "store_77"]}'
               docs/signers/sign.sh POST /api/v1/relay/fetch/operator-token '{"email": "merchant@acme.com"}'
             ─────────────────────────────────────────────────────────────────────────
