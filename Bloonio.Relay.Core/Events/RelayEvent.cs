@@ -16,4 +16,5 @@ public static class EventTypes
     public const string SessionClosed = "session.closed";
     public const string OperatorProvisioned = "operator.provisioned";
     public const string OperatorDeprovisioned = "operator.deprovisioned";
+    public const string KeyRotated = "key.rotated";
 }

@@ -21,5 +21,15 @@ public interface ITenantRepository
     Task<bool> UpdateAsync(Guid tenantId, string name, TenantConfiguration configuration, TenantQuotas quotas,
         AuditEntry audit, CancellationToken ct);
 
+    /// <summary>
+    /// Rotation in one transaction: the current key expires at <paramref name="previousExpiresAt"/> (older in-grace
+    /// keys end now, so at most two are live), the new one becomes current, with its audit line and key.rotated event.
+    /// </summary>
+    Task<bool> RotateSecretAsync(Guid tenantId, byte[] protectedSecret, DateTimeOffset previousExpiresAt, AuditEntry audit,
+        Events.RelayEvent rotated, CancellationToken ct);
+
+    Task<bool> RotateWidgetKeyAsync(Guid tenantId, string widgetKey, DateTimeOffset previousExpiresAt, AuditEntry audit,
+        Events.RelayEvent rotated, CancellationToken ct);
+
     Task<bool> SetStatusAsync(Guid tenantId, string status, AuditEntry audit, CancellationToken ct);
 }

@@ -1,7 +1,9 @@
 using Bloonio.Relay.Core.Common;
 using Bloonio.Relay.Core.Security;
 using Bloonio.Relay.Core.Tenants;
+using Bloonio.Relay.Core.Events;
 using Bloonio.Relay.Data.Common;
+using Bloonio.Relay.Data.Events;
 using Dapper;
 using Npgsql;
 
@@ -93,6 +95,43 @@ public sealed class TenantRepository(NpgsqlDataSource dataSource) : ITenantRepos
         }
 
         await AuditWriter.InsertAsync(connection, tx, audit, ct);
+        await tx.CommitAsync(ct);
+        return true;
+    }
+
+    public Task<bool> RotateSecretAsync(Guid tenantId, byte[] protectedSecret, DateTimeOffset previousExpiresAt, AuditEntry audit,
+        RelayEvent rotated, CancellationToken ct) =>
+        RotateAsync(tenantId, "tenant_secrets", """
+            INSERT INTO tenant_secrets (secret_id, tenant_id, ciphertext, created_at) VALUES (@id, @tenantId, @value, @now)
+            """, protectedSecret, previousExpiresAt, audit, rotated, ct);
+
+    public Task<bool> RotateWidgetKeyAsync(Guid tenantId, string widgetKey, DateTimeOffset previousExpiresAt, AuditEntry audit,
+        RelayEvent rotated, CancellationToken ct) =>
+        RotateAsync(tenantId, "widget_keys", """
+            INSERT INTO widget_keys (widget_key, tenant_id, created_at) VALUES (@value, @tenantId, @now)
+            """, widgetKey, previousExpiresAt, audit, rotated, ct);
+
+    private async Task<bool> RotateAsync(Guid tenantId, string table, string insert, object value, DateTimeOffset previousExpiresAt,
+        AuditEntry audit, RelayEvent rotated, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var exists = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "SELECT EXISTS (SELECT 1 FROM tenants WHERE tenant_id = @tenantId FOR UPDATE)", new { tenantId }, tx, cancellationToken: ct));
+        if (!exists)
+        {
+            return false;
+        }
+
+        var now = audit.CreatedAt;
+        // The table name is one of two constants of this class, never input.
+        await connection.ExecuteAsync(new CommandDefinition($"""
+            UPDATE {table} SET expires_at = @now WHERE tenant_id = @tenantId AND expires_at IS NOT NULL AND expires_at > @now;
+            UPDATE {table} SET expires_at = @previousExpiresAt WHERE tenant_id = @tenantId AND expires_at IS NULL;
+            {insert};
+            """, new { tenantId, now, previousExpiresAt, id = Guid.CreateVersion7(now), value }, tx, cancellationToken: ct));
+        await AuditWriter.InsertAsync(connection, tx, audit, ct);
+        await EventWriter.AppendAsync(connection, tx, tenantId, rotated, ct);
         await tx.CommitAsync(ct);
         return true;
     }

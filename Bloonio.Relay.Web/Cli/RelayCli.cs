@@ -22,6 +22,8 @@ public static class RelayCli
           tenants list
           tenants show TENANT_ID
           tenants update TENANT_ID [--name NAME] [--origin URL]... [--webhook-url URL|""] [--allow-native-clients true|false]
+          tenants rotate-secret TENANT_ID [--grace-seconds N]
+          tenants rotate-widget-key TENANT_ID [--grace-seconds N]
           tenants suspend TENANT_ID
           tenants resume TENANT_ID
         """;
@@ -51,6 +53,8 @@ public static class RelayCli
                     AllowedOrigins: Options(rest, "--origin") is { Count: > 0 } origins ? origins : null,
                     AllowNativeClients: Option(rest, "--allow-native-clients") is { } native ? ParseBool(native) : null,
                     WebhookUrl: Option(rest, "--webhook-url")), AllowQuotas: true)),
+                ["tenants", "rotate-secret", var id, .. var rest] => await mediator.Send(new RotateKeyCommand(ParseId(id), KeyKinds.TenantSecret, Grace(rest))),
+                ["tenants", "rotate-widget-key", var id, .. var rest] => await mediator.Send(new RotateKeyCommand(ParseId(id), KeyKinds.WidgetKey, Grace(rest))),
                 ["tenants", "suspend", var id] => await mediator.Send(new SetTenantStatusCommand(ParseId(id), TenantStatuses.Suspended)),
                 ["tenants", "resume", var id] => await mediator.Send(new SetTenantStatusCommand(ParseId(id), TenantStatuses.Active)),
                 _ => null,
@@ -91,6 +95,11 @@ public static class RelayCli
 
     private static List<string?> Options(string[] args, string name) =>
         args.Select((a, i) => (a, i)).Where(x => x.a == name && x.i + 1 < args.Length).Select(x => (string?)args[x.i + 1]).ToList();
+
+    private static int? Grace(string[] args) => Option(args, "--grace-seconds") is { } value
+        ? int.TryParse(value, out var seconds) ? seconds : throw new BadRequestException("--grace-seconds takes a number of seconds",
+            [new FieldError("grace_seconds", "must be a whole number")])
+        : null;
 
     private static bool ParseBool(string value) => bool.TryParse(value, out var b)
         ? b

@@ -5,6 +5,8 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace Bloonio.Relay.Web.Controllers;
 
+public sealed record RotateBody(int? GraceSeconds);
+
 public sealed record CreateTenantBody(string? Name, List<string?>? AllowedOrigins, string? WebhookUrl, string? OwnerEmail, TenantQuotas? Quotas);
 
 /// <summary>SPEC 12: the platform admin's tenant API (<c>Authorization: Bearer &lt;Relay:AdminApiKey&gt;</c>).</summary>
@@ -34,6 +36,18 @@ public sealed class AdminTenantsController(IMediator mediator) : RelayController
     public async Task<IActionResult> Update(Guid tenantId, TenantPatch body, CancellationToken ct) =>
         Envelope(StatusCodes.Status200OK, await Mediator.Send(new UpdateTenantCommand(tenantId, body, AllowQuotas: true), ct),
             "Tenant updated");
+
+    [HttpPost("{tenantId:guid}/rotate-secret")]
+    [ProducesResponseType<Envelope<RotatedKey>>(StatusCodes.Status201Created)]
+    public async Task<IActionResult> RotateSecret(Guid tenantId, [FromBody] RotateBody? body, CancellationToken ct) =>
+        Envelope(StatusCodes.Status201Created, await Mediator.Send(new RotateKeyCommand(tenantId, KeyKinds.TenantSecret, body?.GraceSeconds), ct),
+            "Tenant secret rotated; store the new one now, it is not shown again");
+
+    [HttpPost("{tenantId:guid}/rotate-widget-key")]
+    [ProducesResponseType<Envelope<RotatedKey>>(StatusCodes.Status201Created)]
+    public async Task<IActionResult> RotateWidgetKey(Guid tenantId, [FromBody] RotateBody? body, CancellationToken ct) =>
+        Envelope(StatusCodes.Status201Created, await Mediator.Send(new RotateKeyCommand(tenantId, KeyKinds.WidgetKey, body?.GraceSeconds), ct),
+            "Widget key rotated");
 
     [HttpPost("{tenantId:guid}/suspend")]
     [ProducesResponseType<Envelope<Tenant>>(StatusCodes.Status200OK)]
