@@ -36,5 +36,7 @@ public static class ErrorCodes
     public const string HumanHandoffDisabled = "human_handoff_disabled";
     public const string BotDisabled = "bot_disabled";
     public const string DeliveryNotFound = "delivery_not_found";
+    public const string RateLimited = "rate_limited";
+    public const string QuotaExceeded = "quota_exceeded";
     public const string WebhookNotConfigured = "webhook_not_configured";
 }

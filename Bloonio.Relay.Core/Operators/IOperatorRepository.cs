@@ -10,7 +10,8 @@ public interface IOperatorRepository
     /// Creates the operator if the email is new (<paramref name="passwordHash"/> is then stored) and upserts its
     /// membership in the tenant, in one transaction; safe under concurrent calls for the same email.
     /// </summary>
-    Task<ProvisionOutcome> ProvisionAsync(OperatorProvision provision, string passwordHash, AuditEntry audit, CancellationToken ct);
+    Task<ProvisionOutcome> ProvisionAsync(OperatorProvision provision, string passwordHash, int maxActiveOperators, AuditEntry audit,
+        CancellationToken ct);
 
     /// <summary>The membership of <paramref name="email"/> in the tenant, active or not; null when there is none.</summary>
     Task<OperatorMembership?> FindMembershipAsync(Guid tenantId, string email, CancellationToken ct);

@@ -32,7 +32,8 @@ public sealed record OperatorProvision(
     IReadOnlyList<string>? RoutingKeys,
     DateTimeOffset Now);
 
-public sealed record ProvisionOutcome(Guid OperatorId, bool Created);
+/// <param name="QuotaExceeded">The tenant already has its quota of active operators; nothing was written.</param>
+public sealed record ProvisionOutcome(Guid OperatorId, bool Created, bool QuotaExceeded = false);
 
 /// <summary>A signed operator token, scoped to one tenant (<c>tids</c> has exactly that membership).</summary>
 public sealed record IssuedOperatorToken(string Token, DateTimeOffset ExpiresAt);

@@ -2,7 +2,9 @@ using System.Security.Cryptography;
 using Bloonio.Relay.Core.Common;
 using Bloonio.Relay.Core.Security;
 using Bloonio.Relay.Core.Tenants;
+using Bloonio.Relay.Core.Quotas;
 using FluentValidation;
+using Microsoft.Extensions.Options;
 using MediatR;
 
 namespace Bloonio.Relay.Core.Operators;
@@ -34,8 +36,8 @@ public sealed class ProvisionOperatorValidator : AbstractValidator<ProvisionOper
 /// still sees <c>created: true</c>, so no tenant learns who operates elsewhere.
 /// </summary>
 public sealed class ProvisionOperatorHandler(
-    IOperatorRepository operators, IPasswordHasher hasher, IEnumerable<IOperatorMembershipListener> listeners, ICallerContext caller,
-    TimeProvider clock)
+    IOperatorRepository operators, IPasswordHasher hasher, IEnumerable<IOperatorMembershipListener> listeners, ITenantRepository tenants,
+    IOptions<QuotaDefaults> quotas, ICallerContext caller, TimeProvider clock)
     : IRequestHandler<ProvisionOperatorCommand, ProvisionOperatorResult>
 {
     public async Task<ProvisionOperatorResult> Handle(ProvisionOperatorCommand request, CancellationToken cancellationToken)
@@ -53,7 +55,13 @@ public sealed class ProvisionOperatorHandler(
             : hasher.Hash(SecretGenerator.RandomToken(RandomNumberGenerator.GetInt32(32, 48)));
         var audit = AuditEntry.For(caller, clock, request.TenantId, "operator.provisioned", email,
             new Dictionary<string, object?> { ["routing_keys"] = routingKeys });
-        var outcome = await operators.ProvisionAsync(provision, passwordHash, audit, cancellationToken);
+        var limit = quotas.Value.For((await tenants.GetAsync(request.TenantId, cancellationToken))?.Quotas ?? new TenantQuotas()).Operators;
+        var outcome = await operators.ProvisionAsync(provision, passwordHash, limit, audit, cancellationToken);
+        if (outcome.QuotaExceeded)
+        {
+            throw new QuotaExceededException($"This tenant already has its {limit} active operators; deprovision one or ask for a higher quota",
+                retryAfterSeconds: 3600);
+        }
         if (before is { Active: true } && !SameKeys(before.RoutingKeys, routingKeys))
         {
             foreach (var listener in listeners)

@@ -22,7 +22,8 @@ public sealed class Hmac1Authenticator(
     TimeProvider clock,
     IOptions<RelayCoreOptions> options)
 {
-    public async Task<Guid> AuthenticateAsync(Hmac1Request request, CancellationToken ct)
+    /// <returns>The authenticated tenant (with its quota overrides, for the backend rate limit).</returns>
+    public async Task<TenantCredentials> AuthenticateAsync(Hmac1Request request, CancellationToken ct)
     {
         if (!Guid.TryParse(request.TenantId, out var tenantId)
             || !long.TryParse(request.Timestamp, NumberStyles.None, CultureInfo.InvariantCulture, out var timestampMs)
@@ -65,6 +66,6 @@ public sealed class Hmac1Authenticator(
                 "This signed request was already accepted; sign the retry again with a fresh timestamp");
         }
 
-        return tenantId;
+        return tenant;
     }
 }

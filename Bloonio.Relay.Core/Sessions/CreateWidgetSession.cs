@@ -2,13 +2,16 @@ using System.Text.Json;
 using Bloonio.Relay.Core.Common;
 using Bloonio.Relay.Core.Events;
 using Bloonio.Relay.Core.Security;
+using Bloonio.Relay.Core.Quotas;
 using FluentValidation;
+using Microsoft.Extensions.Options;
 using MediatR;
 
 namespace Bloonio.Relay.Core.Sessions;
 
 public sealed record CreateWidgetSessionCommand(
-    string? WidgetKey, string? Origin, string? Mode, string? RoutingKey, VisitorInfo? Visitor, JsonElement? Metadata, string? ResumeToken)
+    string? WidgetKey, string? Origin, string? Mode, string? RoutingKey, VisitorInfo? Visitor, JsonElement? Metadata, string? ResumeToken,
+    string? ClientIp = null)
     : IRequest<WidgetSessionResult>;
 
 /// <param name="ExpiresAt">When the visitor token expires, unix seconds (as every token response).</param>
@@ -33,7 +36,7 @@ public sealed class CreateWidgetSessionValidator : AbstractValidator<CreateWidge
 /// 12-hour visitor token for <c>/hubs/visitor</c>.
 /// </summary>
 public sealed class CreateWidgetSessionHandler(
-    WidgetGate gate, ISessionRepository sessions, IVisitorTokenIssuer tokens, TimeProvider clock)
+    WidgetGate gate, ISessionRepository sessions, IVisitorTokenIssuer tokens, IRateLimiter limiter, IOptions<QuotaDefaults> quotas, TimeProvider clock)
     : IRequestHandler<CreateWidgetSessionCommand, WidgetSessionResult>
 {
     public const string HubPath = "/hubs/visitor";
@@ -41,6 +44,12 @@ public sealed class CreateWidgetSessionHandler(
     public async Task<WidgetSessionResult> Handle(CreateWidgetSessionCommand request, CancellationToken cancellationToken)
     {
         var tenant = await gate.OpenAsync(request.WidgetKey, request.Origin, cancellationToken);
+        var limit = quotas.Value.For(tenant.Quotas).WidgetSessionsPerMinute;
+        var decision = await limiter.AcquireAsync($"widget-sessions:{tenant.TenantId}:{request.ClientIp}", limit, cancellationToken);
+        if (!decision.Allowed)
+        {
+            throw new RateLimitedException(decision, $"More than {limit} new sessions per minute from this address; retry in {decision.ResetSeconds} s");
+        }
 
         if (request.ResumeToken is { Length: > 0 } resume
             && await sessions.FindOpenByResumeTokenAsync(tenant.TenantId, SessionRules.HashResumeToken(resume), cancellationToken) is { } open)

@@ -1,7 +1,10 @@
 using Bloonio.Relay.Core.Assignments;
 using Bloonio.Relay.Core.Brain;
 using Bloonio.Relay.Core.Common;
+using Bloonio.Relay.Core.Quotas;
+using Bloonio.Relay.Core.Tenants;
 using FluentValidation;
+using Microsoft.Extensions.Options;
 using MediatR;
 
 namespace Bloonio.Relay.Core.Sessions;
@@ -27,7 +30,7 @@ public sealed class SendVisitorMessageValidator : AbstractValidator<SendVisitorM
 /// </summary>
 public sealed class SendVisitorMessageHandler(
     ISessionRepository sessions, IAssignmentRepository assignments, IRelayNotifier notifier, QueueNotifications queue, IBotLane bot,
-    TimeProvider clock)
+    ITenantRepository tenants, IRateLimiter limiter, IOptions<QuotaDefaults> quotas, TimeProvider clock)
     : IRequestHandler<SendVisitorMessageCommand, MessageAck>
 {
     public async Task<MessageAck> Handle(SendVisitorMessageCommand request, CancellationToken cancellationToken)
@@ -41,6 +44,14 @@ public sealed class SendVisitorMessageHandler(
         if (session.Status == SessionStatuses.Closed)
         {
             throw new ConflictException(ErrorCodes.SessionClosed, "The session is closed; open a new one");
+        }
+
+        var quota = quotas.Value.For((await tenants.GetAsync(request.TenantId, cancellationToken))?.Quotas ?? new TenantQuotas());
+        var decision = await limiter.AcquireAsync($"visitor-messages:{request.SessionId}", quota.VisitorMessagesPerMinute, cancellationToken);
+        if (!decision.Allowed)
+        {
+            throw new RateLimitedException(decision,
+                $"More than {quota.VisitorMessagesPerMinute} messages per minute; wait {decision.ResetSeconds} s");
         }
 
         var message = new NewMessage(Ids.New(clock), new Sender(SenderTypes.Visitor, request.VisitorId, session.VisitorDisplayName),

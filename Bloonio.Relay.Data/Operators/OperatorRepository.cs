@@ -24,7 +24,8 @@ public sealed class OperatorRepository(NpgsqlDataSource dataSource) : IOperatorR
             "SELECT EXISTS (SELECT 1 FROM operators WHERE email = @email)", new { email }, cancellationToken: ct));
     }
 
-    public async Task<ProvisionOutcome> ProvisionAsync(OperatorProvision p, string passwordHash, AuditEntry audit, CancellationToken ct)
+    public async Task<ProvisionOutcome> ProvisionAsync(OperatorProvision p, string passwordHash, int maxActiveOperators, AuditEntry audit,
+        CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
@@ -42,6 +43,18 @@ public sealed class OperatorRepository(NpgsqlDataSource dataSource) : IOperatorR
         var operatorId = await connection.ExecuteScalarAsync<Guid?>(new CommandDefinition(
             "SELECT operator_id FROM operators WHERE email = @Email", new { p.Email }, tx, cancellationToken: ct))
             ?? throw new InvalidOperationException("The operator row vanished during provisioning.");
+
+        // The operators quota: counted under a per-tenant transaction lock, so concurrent provisions cannot overshoot it.
+        await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(hashtextextended(@key, 0))",
+            new { key = $"operators:{p.TenantId}" }, tx, cancellationToken: ct));
+        var (active, already) = await connection.QuerySingleAsync<(int, bool)>(new CommandDefinition("""
+            SELECT (count(*) FILTER (WHERE active))::int, COALESCE(bool_or(operator_id = @operatorId AND active), false)
+            FROM operator_memberships WHERE tenant_id = @TenantId
+            """, new { p.TenantId, operatorId }, tx, cancellationToken: ct));
+        if (!already && active >= maxActiveOperators)
+        {
+            return new ProvisionOutcome(operatorId, Created: false, QuotaExceeded: true);
+        }
 
         // xmax = 0 only on a freshly inserted row: the membership was created, not refreshed.
         var created = await connection.ExecuteScalarAsync<bool>(new CommandDefinition("""

@@ -157,7 +157,7 @@ public sealed class TenantRepository(NpgsqlDataSource dataSource) : ITenantRepos
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         var rows = (await connection.QueryAsync<CredentialRow>(new CommandDefinition("""
-            SELECT t.status, s.ciphertext
+            SELECT t.status, s.ciphertext, t.quotas::text AS quotas_json
             FROM tenants t
             LEFT JOIN tenant_secrets s ON s.tenant_id = t.tenant_id AND (s.expires_at IS NULL OR s.expires_at > @now)
             WHERE t.tenant_id = @tenantId
@@ -165,13 +165,15 @@ public sealed class TenantRepository(NpgsqlDataSource dataSource) : ITenantRepos
             """, new { tenantId, now }, cancellationToken: ct))).ToList();
         return rows.Count == 0
             ? null
-            : new TenantCredentials(tenantId, rows[0].Status, rows.Where(r => r.Ciphertext is not null).Select(r => r.Ciphertext!).ToList());
+            : new TenantCredentials(tenantId, rows[0].Status, rows.Where(r => r.Ciphertext is not null).Select(r => r.Ciphertext!).ToList(),
+                DbJson.Deserialize<TenantQuotas>(rows[0].QuotasJson));
     }
 
     private sealed class CredentialRow
     {
         public string Status { get; init; } = "";
         public byte[]? Ciphertext { get; init; }
+        public string QuotasJson { get; init; } = "{}";
     }
 
     private sealed class TenantRow

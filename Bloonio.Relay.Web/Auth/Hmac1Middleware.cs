@@ -1,23 +1,37 @@
 using Bloonio.Relay.Core.Common;
+using Bloonio.Relay.Core.Quotas;
 using Bloonio.Relay.Core.Security;
 using Bloonio.Relay.Web.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
 
 namespace Bloonio.Relay.Web.Auth;
 
-/// <summary>Authenticates every <c>/api/v1/relay/*</c> request with HMAC#1 and scopes the caller to its tenant.</summary>
+/// <summary>
+/// Authenticates every <c>/api/v1/relay/*</c> request with HMAC#1, scopes the caller to its tenant, and applies the
+/// tenant's backend_requests_per_minute (RateLimit-* headers on every answer, 429 with Retry-After past it).
+/// </summary>
 public sealed class Hmac1Middleware(RequestDelegate next)
 {
-    public async Task InvokeAsync(HttpContext context, Hmac1Authenticator authenticator, CallerContext caller)
+    public async Task InvokeAsync(HttpContext context, Hmac1Authenticator authenticator, CallerContext caller, IRateLimiter limiter,
+        IOptions<QuotaDefaults> quotas)
     {
         var request = context.Request;
-        var tenantId = await authenticator.AuthenticateAsync(
+        var tenant = await authenticator.AuthenticateAsync(
             new Hmac1Request(
                 request.Headers[Hmac1.TenantIdHeader], request.Headers[Hmac1.TimestampHeader], request.Headers[Hmac1.SignatureHeader],
                 request.Method, PathAndQuery(context), context.Features.Get<RequestBodyBytes>()?.Bytes ?? ReadOnlyMemory<byte>.Empty),
             context.RequestAborted);
 
-        caller.TenantId = tenantId;
+        var limit = quotas.Value.For(tenant.Quotas).BackendRequestsPerMinute;
+        var decision = await limiter.AcquireAsync($"backend:{tenant.TenantId}", limit, context.RequestAborted);
+        RateLimitHeaders.Write(context.Response, decision);
+        if (!decision.Allowed)
+        {
+            throw new RateLimitedException(decision, $"More than {limit} backend requests per minute; retry in {decision.ResetSeconds} s");
+        }
+
+        caller.TenantId = tenant.TenantId;
         caller.Actor = "tenant-backend";
         await next(context);
     }

@@ -29,7 +29,8 @@ public sealed class WidgetController(IMediator mediator) : RelayControllerBase(m
     public async Task<IActionResult> CreateSession([FromHeader(Name = WidgetKeyHeader)] string? widgetKey, CreateWidgetSessionBody body, CancellationToken ct)
     {
         var session = await Mediator.Send(
-            new CreateWidgetSessionCommand(widgetKey, Origin, body.Mode, body.RoutingKey, body.Visitor, body.Metadata, body.ResumeToken), ct);
+            new CreateWidgetSessionCommand(widgetKey, Origin, body.Mode, body.RoutingKey, body.Visitor, body.Metadata, body.ResumeToken,
+                HttpContext.Connection.RemoteIpAddress?.ToString()), ct);
         WidgetCors.Allow(HttpContext);
         return session.Resumed
             ? Envelope(StatusCodes.Status200OK, session, "Session resumed")

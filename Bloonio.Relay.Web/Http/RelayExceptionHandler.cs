@@ -35,6 +35,16 @@ public sealed class RelayExceptionHandler(ILogger<RelayExceptionHandler> logger)
                 ErrorCodes.InternalError, CorrelationId: httpContext.TraceIdentifier);
         }
 
+        switch (exception)
+        {
+            case Core.Quotas.RateLimitedException limited:
+                RateLimitHeaders.Write(httpContext.Response, limited.Decision);
+                break;
+            case Core.Quotas.QuotaExceededException quota:
+                httpContext.Response.Headers.RetryAfter = Math.Max(1, quota.RetryAfterSeconds).ToString();
+                break;
+        }
+
         await EnvelopeWriter.WriteAsync(httpContext, envelope, cancellationToken);
         return true;
     }
