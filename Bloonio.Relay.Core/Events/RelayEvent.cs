@@ -17,4 +17,6 @@ public static class EventTypes
     public const string OperatorProvisioned = "operator.provisioned";
     public const string OperatorDeprovisioned = "operator.deprovisioned";
     public const string KeyRotated = "key.rotated";
+    public const string QuotaWarning = "quota.warning";
+    public const string QuotaExceeded = "quota.exceeded";
 }

@@ -27,7 +27,13 @@ public interface ISessionRepository
     /// client_message_id. With <paramref name="queueIfHuman"/>, a human-mode session still open gets its WAITING
     /// assignment in the same transaction. Events (message.created, assignment.waiting) are written with it.
     /// </summary>
-    Task<AppendOutcome> AppendAsync(Guid tenantId, Guid sessionId, NewMessage message, bool queueIfHuman, CancellationToken ct);
+    /// <param name="monthlyLimit">
+    /// When set, the message is refused (QuotaExceeded, nothing stored) once the tenant's month already holds that many;
+    /// the message that reaches 80 % writes quota.warning, the one that reaches 100 % quota.exceeded. Every non-system
+    /// message is counted.
+    /// </param>
+    Task<AppendOutcome> AppendAsync(Guid tenantId, Guid sessionId, NewMessage message, bool queueIfHuman, CancellationToken ct,
+        int? monthlyLimit = null);
 
     /// <summary>
     /// An open session goes to the human queue: ticket stored, a system notice appended, a WAITING assignment and

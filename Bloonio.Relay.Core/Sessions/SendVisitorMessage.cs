@@ -56,7 +56,13 @@ public sealed class SendVisitorMessageHandler(
 
         var message = new NewMessage(Ids.New(clock), new Sender(SenderTypes.Visitor, request.VisitorId, session.VisitorDisplayName),
             request.Text!.Trim(), request.ClientMessageId, clock.GetUtcNow());
-        var outcome = await sessions.AppendAsync(request.TenantId, request.SessionId, message, queueIfHuman: true, cancellationToken);
+        var outcome = await sessions.AppendAsync(request.TenantId, request.SessionId, message, queueIfHuman: true, cancellationToken,
+            quota.MessagesPerMonth);
+        if (outcome.QuotaExceeded)
+        {
+            throw MonthlyQuota.Exceeded(quota.MessagesPerMonth, clock);
+        }
+
         if (!outcome.Duplicate)
         {
             var assignee = session.Status == SessionStatuses.Assigned

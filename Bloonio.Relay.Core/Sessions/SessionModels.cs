@@ -46,7 +46,7 @@ public sealed record JournalMessage(
 public sealed record NewMessage(Guid MessageId, Sender Sender, string Text, string? ClientMessageId, DateTimeOffset CreatedAt);
 
 /// <summary>What appending did: the stored message (the first one for a repeated client_message_id) and what changed.</summary>
-public sealed record AppendOutcome(JournalMessage Message, bool Duplicate, Assignments.Assignment? CreatedAssignment);
+public sealed record AppendOutcome(JournalMessage Message, bool Duplicate, Assignments.Assignment? CreatedAssignment, bool QuotaExceeded = false);
 
 public sealed record VisitorToken(string Token, DateTimeOffset ExpiresAt);
 

@@ -95,7 +95,8 @@ public sealed class SessionRepository(NpgsqlDataSource dataSource) : ISessionRep
             """, new { tenantId, resumeTokenHash }, cancellationToken: ct)))?.ToSession();
     }
 
-    public async Task<AppendOutcome> AppendAsync(Guid tenantId, Guid sessionId, NewMessage message, bool queueIfHuman, CancellationToken ct)
+    public async Task<AppendOutcome> AppendAsync(Guid tenantId, Guid sessionId, NewMessage message, bool queueIfHuman, CancellationToken ct,
+        int? monthlyLimit = null)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
@@ -116,6 +117,11 @@ public sealed class SessionRepository(NpgsqlDataSource dataSource) : ISessionRep
 
         var stored = new JournalMessage(message.MessageId, tenantId, sessionId, session.LastSeq + 1, message.Sender, message.Text,
             message.ClientMessageId, message.CreatedAt);
+        if (message.Sender.Type != SenderTypes.System && !await CountForMonthAsync(connection, tx, tenantId, message.CreatedAt, monthlyLimit, ct))
+        {
+            return new AppendOutcome(stored, Duplicate: false, null, QuotaExceeded: true);
+        }
+
         await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO messages (message_id, tenant_id, session_id, seq, sender_type, sender_id, sender_display_name, text, client_message_id, created_at)
             VALUES (@MessageId, @TenantId, @SessionId, @Seq, @SenderType, @SenderId, @SenderDisplayName, @Text, @ClientMessageId, @CreatedAt);
@@ -143,6 +149,32 @@ public sealed class SessionRepository(NpgsqlDataSource dataSource) : ISessionRep
 
         await tx.CommitAsync(ct);
         return new AppendOutcome(stored, Duplicate: false, queued);
+    }
+
+    /// <summary>Adds one to the tenant's month; false (nothing counted) when the limit is already reached.</summary>
+    private static async Task<bool> CountForMonthAsync(
+        IDbConnection connection, IDbTransaction tx, Guid tenantId, DateTimeOffset at, int? limit, CancellationToken ct)
+    {
+        var month = new DateTime(at.UtcDateTime.Year, at.UtcDateTime.Month, 1, 0, 0, 0, DateTimeKind.Utc);
+        var count = await connection.ExecuteScalarAsync<int?>(new CommandDefinition("""
+            INSERT INTO tenant_monthly_messages (tenant_id, month, messages) VALUES (@tenantId, @month::date, 1)
+            ON CONFLICT (tenant_id, month) DO UPDATE SET messages = tenant_monthly_messages.messages + 1
+            WHERE @limit::int IS NULL OR tenant_monthly_messages.messages < @limit
+            RETURNING messages
+            """, new { tenantId, month, limit }, tx, cancellationToken: ct));
+        if (count is null)
+        {
+            return false;
+        }
+
+        if (limit is { } max && (count == max || count == (int)Math.Ceiling(max * 0.8)))
+        {
+            var type = count == max ? EventTypes.QuotaExceeded : EventTypes.QuotaWarning;
+            await EventWriter.AppendAsync(connection, tx, tenantId, new RelayEvent(Guid.CreateVersion7(at), type,
+                new { quota = "messages_per_month", limit = max, used = count, period = month.ToString("yyyy-MM") }, at), ct);
+        }
+
+        return true;
     }
 
     /// <summary>The session goes to WAITING with a new assignment in its routing key's queue.</summary>

@@ -60,7 +60,7 @@ public sealed class BrainClientTests
         var data = (await _api.SendAsync(request)).ShouldBe(201).Data;
         var connection = HubConnections.ForTestServer(_relay.Server, "/hubs/visitor", data.GetProperty("visitor_token").GetString());
         _connections.Add(connection);
-        await connection.StartAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        await connection.StartReadyAsync("/hubs/visitor");
         return (connection, Guid.Parse(data.GetProperty("session_id").GetString()!));
     }
 

@@ -50,7 +50,7 @@ public abstract class HubTestBase : TenantTestBase
     {
         var connection = HubConnections.ForTestServer(RelayFactory.Shared.Server, hubPath, token);
         _connections.Add(connection);
-        await connection.StartAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        await connection.StartReadyAsync(hubPath);
         return connection;
     }
 

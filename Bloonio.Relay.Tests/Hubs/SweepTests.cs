@@ -14,7 +14,7 @@ public sealed class SweepTests
     private static async Task<HubConnection> ConnectAsync(RelayFactory relay, string path, string token)
     {
         var connection = HubConnections.ForTestServer(relay.Server, path, token);
-        await connection.StartAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        await connection.StartReadyAsync(path);
         return connection;
     }
 

@@ -275,3 +275,19 @@ public sealed class HubEvents<T> : IDisposable
 
     public void Dispose() => _subscription.Dispose();
 }
+
+public static class HubConnectionReadiness
+{
+    /// <summary>
+    /// Starts the connection and waits until the server has finished OnConnectedAsync (group joins included): SignalR
+    /// completes the handshake first, and a first invocation is only dispatched once OnConnectedAsync is done.
+    /// </summary>
+    public static async Task StartReadyAsync(this HubConnection connection, string hubPath)
+    {
+        await connection.StartAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        var barrier = hubPath.EndsWith("operator", StringComparison.Ordinal)
+            ? connection.InvokeAsync<System.Text.Json.JsonElement>("ListMine")
+            : connection.InvokeAsync<System.Text.Json.JsonElement>("History", new { after_seq = int.MaxValue, limit = 1 });
+        await barrier.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+}

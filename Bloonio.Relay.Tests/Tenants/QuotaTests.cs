@@ -81,7 +81,7 @@ public sealed class QuotaTests
             new { external_user_id = "chatty", mode = "human" }, timestampMs: _relay.Clock.GetUtcNow().ToUnixTimeMilliseconds())).ShouldBe(200)
             .Data.GetProperty("visitor_token").GetString();
         await using var visitor = HubConnections.ForTestServer(_relay.Server, "/hubs/visitor", token);
-        await visitor.StartAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        await visitor.StartReadyAsync("/hubs/visitor");
         Task<JsonElement> SendAsync(string id) => visitor.InvokeAsync<JsonElement>("Send", new { client_message_id = id, text = id }).WaitAsync(TimeSpan.FromSeconds(10));
 
         await SendAsync("1");
@@ -109,5 +109,88 @@ public sealed class QuotaTests
         (await _api.SignedAsync(_tenant, HttpMethod.Post, "/api/v1/relay/deprovision/operator", new { email = "a@quota.test" },
             timestampMs: _relay.Clock.GetUtcNow().ToUnixTimeMilliseconds() + ++n)).ShouldBe(200);
         (await ProvisionAsync("c@quota.test")).ShouldBe(201);
+    }
+
+    private async Task<HubConnection> VisitorAsync(string user)
+    {
+        var token = (await _api.SignedAsync(_tenant, HttpMethod.Post, "/api/v1/relay/fetch/visitor-token",
+            new { external_user_id = user, mode = "human" }, timestampMs: _relay.Clock.GetUtcNow().ToUnixTimeMilliseconds() + user.GetHashCode() % 1000))
+            .ShouldBe(200).Data.GetProperty("visitor_token").GetString();
+        var visitor = HubConnections.ForTestServer(_relay.Server, "/hubs/visitor", token);
+        await visitor.StartReadyAsync("/hubs/visitor");
+        return visitor;
+    }
+
+    [Test]
+    public async Task MessagesPerMonthWithWarningAndExceededEvents()
+    {
+        await SetQuotasAsync(new { messages_per_month = 5, visitor_messages_per_minute = 100 });
+        await using var visitor = await VisitorAsync("monthly");
+        for (var i = 1; i <= 5; i++)
+        {
+            await visitor.InvokeAsync<JsonElement>("Send", new { client_message_id = $"m{i}", text = $"message {i}" }).WaitAsync(TimeSpan.FromSeconds(10));
+        }
+
+        var ex = Assert.ThrowsAsync<HubException>(() => visitor.InvokeAsync<JsonElement>("Send", new { client_message_id = "m6", text = "one too many" })
+            .WaitAsync(TimeSpan.FromSeconds(10)))!;
+        Assert.That(ex.Message, Does.Contain("HubException: quota_exceeded:"));
+
+        var events = (await _api.SignedAsync(_tenant, HttpMethod.Get, "/api/v1/relay/events?limit=500",
+            timestampMs: _relay.Clock.GetUtcNow().ToUnixTimeMilliseconds() + 7)).ShouldBe(200).Data.GetProperty("events").EnumerateArray().ToList();
+        var quota = events.Where(e => e.GetProperty("type").GetString()!.StartsWith("quota.", StringComparison.Ordinal)).ToList();
+        Assert.That(quota.Select(e => (e.GetProperty("type").GetString(), e.GetProperty("data").GetProperty("used").GetInt32())),
+            Is.EqualTo(new[] { ("quota.warning", 4), ("quota.exceeded", 5) }));
+        Assert.That(events.Count(e => e.GetProperty("type").GetString() == "message.created"), Is.EqualTo(5), "the refused message was not stored");
+
+        _relay.Clock.Set(new DateTimeOffset(_minute.Year, _minute.Month, 1, 0, 0, 0, TimeSpan.Zero).AddMonths(1).AddMinutes(1));
+        Assert.That((await visitor.InvokeAsync<JsonElement>("Send", new { client_message_id = "m7", text = "a new month" })
+            .WaitAsync(TimeSpan.FromSeconds(10))).GetProperty("seq").GetInt32(), Is.EqualTo(6));
+    }
+
+    [Test]
+    public async Task ConcurrentVisitorConnections()
+    {
+        await SetQuotasAsync(new { concurrent_visitor_connections = 2 });
+        await using var first = await VisitorAsync("c1");
+        await using var second = await VisitorAsync("c2");
+        Assert.That(async () => await VisitorAsync("c3"), Throws.Exception);
+
+        await first.StopAsync();
+        await using var later = HubConnections.ForTestServer(_relay.Server, "/hubs/visitor",
+            (await _api.SignedAsync(_tenant, HttpMethod.Post, "/api/v1/relay/fetch/visitor-token", new { external_user_id = "c4" },
+                timestampMs: _relay.Clock.GetUtcNow().ToUnixTimeMilliseconds() + 99)).ShouldBe(200).Data.GetProperty("visitor_token").GetString());
+        // The server releases the slot when it has processed the disconnect; retry the connect until it has (bounded).
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                await later.StartReadyAsync("/hubs/visitor");
+                break;
+            }
+            catch (Exception) when (attempt < 50)
+            {
+                await later.StopAsync();
+            }
+        }
+
+        Assert.That(later.State, Is.EqualTo(HubConnectionState.Connected));
+    }
+
+    [Test]
+    public async Task SuspendingATenantClosesItsLiveConnectionsAndRefusesNewOnes()
+    {
+        await using var visitor = await VisitorAsync("suspended");
+        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        visitor.Closed += _ =>
+        {
+            closed.TrySetResult();
+            return Task.CompletedTask;
+        };
+
+        (await _api.AdminAsync(HttpMethod.Post, $"/api/v1/admin/tenants/{_tenant.TenantId}/suspend")).ShouldBe(200);
+        await closed.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        (await _api.SignedAsync(_tenant, HttpMethod.Get, "/api/v1/relay/operators", timestampMs: _relay.Clock.GetUtcNow().ToUnixTimeMilliseconds() + 3))
+            .ShouldBe(403, "tenant_suspended");
+        Assert.That(async () => await VisitorAsync("after"), Throws.Exception);
     }
 }

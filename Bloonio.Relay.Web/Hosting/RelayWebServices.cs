@@ -82,6 +82,9 @@ public static class RelayWebServices
         services.AddHostedService(p => p.GetRequiredService<RelayMaintenance>());
         services.AddSingleton<IOperatorPresence>(p => p.GetRequiredService<OperatorConnections>());
         services.AddSingleton<IOperatorMembershipListener>(p => p.GetRequiredService<OperatorConnections>());
+        services.AddSingleton<VisitorConnections>();
+        services.AddSingleton<Core.Tenants.ITenantStatusListener>(p => p.GetRequiredService<VisitorConnections>());
+        services.AddSingleton<Core.Tenants.ITenantStatusListener>(p => p.GetRequiredService<OperatorConnections>());
         services.AddSingleton<IVisitorTokenIssuer, VisitorTokenIssuer>();
         services.AddSingleton<IRelayNotifier, SignalRRelayNotifier>();
         services.AddSingleton<BotLaneWorker>();

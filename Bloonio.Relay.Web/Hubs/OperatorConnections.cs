@@ -9,7 +9,7 @@ namespace Bloonio.Relay.Web.Hubs;
 /// revocation (deprovisioning aborts that tenant's connections at once). Per node; the Redis backplane shares it.
 /// </summary>
 public sealed class OperatorConnections(IOperatorRepository operators, IHubContext<OperatorHub> hub, TimeProvider clock)
-    : IOperatorPresence, IOperatorMembershipListener
+    : IOperatorPresence, IOperatorMembershipListener, Core.Tenants.ITenantStatusListener
 {
     private readonly ConcurrentDictionary<(Guid Tenant, Guid Operator), ConcurrentDictionary<string, HubCallerContext>> _live = new();
 
@@ -41,6 +41,22 @@ public sealed class OperatorConnections(IOperatorRepository operators, IHubConte
             foreach (var context in contexts.Values)
             {
                 context.Abort();
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task TenantSuspendedAsync(Guid tenantId, CancellationToken ct)
+    {
+        foreach (var key in _live.Keys.Where(k => k.Tenant == tenantId))
+        {
+            if (_live.TryRemove(key, out var contexts))
+            {
+                foreach (var context in contexts.Values)
+                {
+                    context.Abort();
+                }
             }
         }
 

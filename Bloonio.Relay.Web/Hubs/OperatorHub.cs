@@ -19,7 +19,7 @@ public sealed record SessionView(Guid SessionId, string Mode, string Status, str
 /// </summary>
 [Authorize(AuthenticationSchemes = HubTokenAuthenticationHandler.OperatorScheme)]
 public sealed class OperatorHub(IMediator mediator, OperatorAccess access, IAssignmentRepository assignments, OperatorConnections live,
-    Core.Operators.IOperatorRepository operators, TimeProvider clock) : Hub
+    Core.Operators.IOperatorRepository operators, Core.Tenants.ITenantRepository tenants, TimeProvider clock) : Hub
 {
     private Guid OperatorId => Guid.Parse(Context.User!.FindFirst(JwtRegisteredClaimNames.Sub)!.Value);
 
@@ -35,12 +35,12 @@ public sealed class OperatorHub(IMediator mediator, OperatorAccess access, IAssi
     public override async Task OnConnectedAsync()
     {
         var membership = await access.RequireAsync(TenantId, OperatorId, Context.ConnectionAborted);
-        var groups = membership.RoutingKeys is null
-            ? [RelayGroups.TenantWide(TenantId)]
-            : membership.RoutingKeys.Select(k => RelayGroups.RoutingKey(TenantId, k)).ToList();
-        groups.Add(RelayGroups.Operator(TenantId, OperatorId));
+        if ((await tenants.GetAsync(TenantId, Context.ConnectionAborted))?.Status != Core.Tenants.TenantStatuses.Active)
+        {
+            throw new HubException($"{Core.Common.ErrorCodes.TenantSuspended}: Tenant is suspended");
+        }
 
-        foreach (var group in groups)
+        foreach (var group in QueueGroups(TenantId, membership.RoutingKeys).Append(RelayGroups.Operator(TenantId, OperatorId)))
         {
             await Groups.AddToGroupAsync(Context.ConnectionId, group);
         }

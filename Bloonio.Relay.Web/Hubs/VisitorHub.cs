@@ -1,4 +1,8 @@
+using Bloonio.Relay.Core.Common;
+using Bloonio.Relay.Core.Quotas;
 using Bloonio.Relay.Core.Sessions;
+using Bloonio.Relay.Core.Tenants;
+using Microsoft.Extensions.Options;
 using Bloonio.Relay.Web.Auth;
 using MediatR;
 using Microsoft.AspNetCore.Authorization;
@@ -9,7 +13,7 @@ namespace Bloonio.Relay.Web.Hubs;
 
 /// <summary><c>/hubs/visitor</c>: one visitor token = one session; the connection joins that session's group.</summary>
 [Authorize(AuthenticationSchemes = HubTokenAuthenticationHandler.VisitorScheme)]
-public sealed class VisitorHub(IMediator mediator) : Hub
+public sealed class VisitorHub(IMediator mediator, VisitorConnections live, ITenantRepository tenants, IOptions<QuotaDefaults> quotas) : Hub
 {
     private Guid TenantId => Guid.Parse(Context.User!.FindFirst(RelayTokenNames.TenantId)!.Value);
     private Guid SessionId => Guid.Parse(Context.User!.FindFirst(RelayTokenNames.SessionId)!.Value);
@@ -17,8 +21,26 @@ public sealed class VisitorHub(IMediator mediator) : Hub
 
     public override async Task OnConnectedAsync()
     {
+        var tenant = await tenants.GetAsync(TenantId, Context.ConnectionAborted);
+        if (tenant is not { Status: TenantStatuses.Active })
+        {
+            throw new HubException($"{ErrorCodes.TenantSuspended}: Tenant is suspended");
+        }
+
+        var limit = quotas.Value.For(tenant.Quotas).ConcurrentVisitorConnections;
+        if (!live.TryAdd(TenantId, Context, limit))
+        {
+            throw new HubException($"{ErrorCodes.QuotaExceeded}: This tenant already has {limit} visitors connected");
+        }
+
         await Groups.AddToGroupAsync(Context.ConnectionId, RelayGroups.Session(TenantId, SessionId));
         await base.OnConnectedAsync();
+    }
+
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        live.Remove(TenantId, Context.ConnectionId);
+        return base.OnDisconnectedAsync(exception);
     }
 
     public Task<MessageAck> Send(SendArgs args) =>
