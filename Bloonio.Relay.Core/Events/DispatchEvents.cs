@@ -12,6 +12,7 @@ public sealed class DispatchEventsHandler(
 {
     private const int Tenants = 50;
     private const int BatchSize = 200;
+    private const int MaxRounds = 20;
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(60);
 
     public async Task<int> Handle(DispatchEventsCommand request, CancellationToken cancellationToken)
@@ -19,36 +20,52 @@ public sealed class DispatchEventsHandler(
         var handled = 0;
         foreach (var consumer in consumers)
         {
-            foreach (var lease in await cursors.LeaseAsync(consumer.Name, Tenants, clock.GetUtcNow(), Lease, cancellationToken))
+            // Drain: lease batches of tenants until none is left with unread events (bounded per pass).
+            for (var round = 0; round < MaxRounds; round++)
             {
-                var events = await cursors.ReadAsync(lease.TenantId, lease.LastSequence, BatchSize, cancellationToken);
-                if (events.Count == 0)
+                var leases = await cursors.LeaseAsync(consumer.Name, Tenants, clock.GetUtcNow(), Lease, cancellationToken);
+                foreach (var lease in leases)
                 {
-                    await cursors.AdvanceAsync(lease, lease.LastSequence, cancellationToken);
-                    continue;
+                    handled += await ConsumeAsync(consumer, lease, cancellationToken);
                 }
 
-                var wanted = events.Where(e => consumer.Wants(e.Type)).ToList();
-                try
+                if (leases.Count < Tenants)
                 {
-                    if (wanted.Count > 0)
-                    {
-                        await consumer.HandleAsync(lease.TenantId, wanted, cancellationToken);
-                    }
-
-                    await cursors.AdvanceAsync(lease, events[^1].Sequence, cancellationToken);
-                    handled += wanted.Count;
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    // Exponential back-off per (consumer, tenant), capped at 10 minutes; the batch is kept.
-                    var delay = TimeSpan.FromSeconds(Math.Min(600, 5 * Math.Pow(2, Math.Min(lease.Attempts, 7))));
-                    logger.LogWarning(ex, "{Consumer} failed for tenant {TenantId}; retrying in {Delay}", consumer.Name, lease.TenantId, delay);
-                    await cursors.FailAsync(lease, ex.Message, clock.GetUtcNow() + delay, cancellationToken);
+                    break;
                 }
             }
         }
 
         return handled;
+    }
+
+    private async Task<int> ConsumeAsync(IEventConsumer consumer, CursorLease lease, CancellationToken cancellationToken)
+    {
+        var events = await cursors.ReadAsync(lease.TenantId, lease.LastSequence, BatchSize, cancellationToken);
+        if (events.Count == 0)
+        {
+            await cursors.AdvanceAsync(lease, lease.LastSequence, cancellationToken);
+            return 0;
+        }
+
+        var wanted = events.Where(e => consumer.Wants(e.Type)).ToList();
+        try
+        {
+            if (wanted.Count > 0)
+            {
+                await consumer.HandleAsync(lease.TenantId, wanted, cancellationToken);
+            }
+
+            await cursors.AdvanceAsync(lease, events[^1].Sequence, cancellationToken);
+            return wanted.Count;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Exponential back-off per (consumer, tenant), capped at 10 minutes; the batch is kept.
+            var delay = TimeSpan.FromSeconds(Math.Min(600, 5 * Math.Pow(2, Math.Min(lease.Attempts, 7))));
+            logger.LogWarning(ex, "{Consumer} failed for tenant {TenantId}; retrying in {Delay}", consumer.Name, lease.TenantId, delay);
+            await cursors.FailAsync(lease, ex.Message, clock.GetUtcNow() + delay, cancellationToken);
+            return 0;
+        }
     }
 }

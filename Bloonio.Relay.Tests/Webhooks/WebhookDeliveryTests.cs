@@ -37,11 +37,17 @@ public sealed class WebhookDeliveryTests
         await _receiver.DisposeAsync();
     }
 
+    /// <summary>
+    /// One pass of fan-out and delivery; returns how many requests this test's receiver got from it (the workers are
+    /// global, and the run's database holds other tests' tenants too).
+    /// </summary>
     private async Task<int> PumpAsync(RelayFactory? relay = null)
     {
         relay ??= _relay;
+        var before = _receiver.Requests.Count;
         await relay.Services.GetRequiredService<EventDispatcher>().RunOnceAsync(default);
-        return await relay.Services.GetRequiredService<WebhookWorker>().RunOnceAsync(default);
+        await relay.Services.GetRequiredService<WebhookWorker>().RunOnceAsync(default);
+        return _receiver.Requests.Count - before;
     }
 
     private async Task<string> OpenSessionAsync() =>
