@@ -27,6 +27,7 @@ public static class DependencyInjection
         services.AddSingleton<Core.Assignments.IAssignmentRepository, Sessions.AssignmentRepository>();
         services.AddSingleton<Core.Events.IEventCursorStore, Events.EventCursorStore>();
         services.AddSingleton<Core.Webhooks.IWebhookStore, Webhooks.WebhookStore>();
+        services.AddSingleton<Core.Quotas.IUsageStore, Quotas.UsageStore>();
         return services;
     }
 }

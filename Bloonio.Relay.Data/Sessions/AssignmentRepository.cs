@@ -201,10 +201,7 @@ public sealed class AssignmentRepository(NpgsqlDataSource dataSource) : IAssignm
         System.Data.IDbConnection connection, System.Data.IDbTransaction tx, Guid tenantId, Guid sessionId, int seq, NewMessage notice, CancellationToken ct)
     {
         var message = new JournalMessage(notice.MessageId, tenantId, sessionId, seq, notice.Sender, notice.Text, null, notice.CreatedAt);
-        await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO messages (message_id, tenant_id, session_id, seq, sender_type, text, created_at)
-            VALUES (@MessageId, @TenantId, @SessionId, @Seq, 'system', @Text, @CreatedAt)
-            """, message, tx, cancellationToken: ct));
+        await JournalWriter.InsertAsync(connection, tx, message, ct);
         return message;
     }
 

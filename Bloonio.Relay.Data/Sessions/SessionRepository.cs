@@ -122,24 +122,9 @@ public sealed class SessionRepository(NpgsqlDataSource dataSource) : ISessionRep
             return new AppendOutcome(stored, Duplicate: false, null, QuotaExceeded: true);
         }
 
-        await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO messages (message_id, tenant_id, session_id, seq, sender_type, sender_id, sender_display_name, text, client_message_id, created_at)
-            VALUES (@MessageId, @TenantId, @SessionId, @Seq, @SenderType, @SenderId, @SenderDisplayName, @Text, @ClientMessageId, @CreatedAt);
-            UPDATE sessions SET last_seq = @Seq, updated_at = @CreatedAt WHERE session_id = @SessionId;
-            """,
-            new
-            {
-                stored.MessageId, stored.TenantId, stored.SessionId, stored.Seq, SenderType = stored.Sender.Type, SenderId = stored.Sender.Id,
-                SenderDisplayName = stored.Sender.DisplayName, stored.Text, stored.ClientMessageId, stored.CreatedAt,
-            },
-            tx, cancellationToken: ct));
-        await EventWriter.AppendAsync(connection, tx, tenantId, new RelayEvent(Guid.CreateVersion7(stored.CreatedAt), EventTypes.MessageCreated,
-            new
-            {
-                session_id = sessionId, message_id = stored.MessageId, seq = stored.Seq,
-                sender = new { type = stored.Sender.Type, id = stored.Sender.Id, display_name = stored.Sender.DisplayName },
-                text = stored.Text, client_message_id = stored.ClientMessageId, created_at = stored.CreatedAt,
-            }, stored.CreatedAt), ct);
+        await JournalWriter.InsertAsync(connection, tx, stored, ct);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE sessions SET last_seq = @Seq, updated_at = @CreatedAt WHERE session_id = @SessionId", stored, tx, cancellationToken: ct));
 
         Assignment? queued = null;
         if (queueIfHuman && session is { Mode: SessionModes.Human, Status: SessionStatuses.Open })
@@ -209,10 +194,7 @@ public sealed class SessionRepository(NpgsqlDataSource dataSource) : ISessionRep
         }
 
         var stored = new JournalMessage(notice.MessageId, tenantId, sessionId, session.LastSeq, notice.Sender, notice.Text, null, notice.CreatedAt);
-        await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO messages (message_id, tenant_id, session_id, seq, sender_type, text, created_at)
-            VALUES (@MessageId, @TenantId, @SessionId, @Seq, 'system', @Text, @CreatedAt)
-            """, stored, tx, cancellationToken: ct));
+        await JournalWriter.InsertAsync(connection, tx, stored, ct);
         await EventWriter.AppendAsync(connection, tx, tenantId, new RelayEvent(Guid.CreateVersion7(notice.CreatedAt), EventTypes.SessionEscalated,
             new { session_id = sessionId, ticket_id = session.TicketId, reason, routing_key = routingKey }, notice.CreatedAt), ct);
         var assignment = await QueueAsync(connection, tx, session, notice.CreatedAt, ct);
@@ -241,10 +223,7 @@ public sealed class SessionRepository(NpgsqlDataSource dataSource) : ISessionRep
             RETURNING {SessionSql.AssignmentColumns}
             """, new { sessionId, now, reason }, tx, cancellationToken: ct)))?.ToAssignment();
         var stored = new JournalMessage(notice.MessageId, tenantId, sessionId, seq.Value, notice.Sender, notice.Text, null, now);
-        await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO messages (message_id, tenant_id, session_id, seq, sender_type, text, created_at)
-            VALUES (@MessageId, @TenantId, @SessionId, @Seq, 'system', @Text, @CreatedAt)
-            """, stored, tx, cancellationToken: ct));
+        await JournalWriter.InsertAsync(connection, tx, stored, ct);
         if (closed is not null)
         {
             await EventWriter.AppendAsync(connection, tx, tenantId, new RelayEvent(Guid.CreateVersion7(now), EventTypes.AssignmentClosed,

@@ -75,6 +75,14 @@ public sealed class WebhookStore(NpgsqlDataSource dataSource) : IWebhookStore
                 attempt.ResponseExcerpt, attempt.Error, attempt.CreatedAt, outcome.Status, outcome.NextAttemptAt,
             }, tx, cancellationToken: ct));
 
+        if (outcome.Status == DeliveryStatuses.Delivered)
+        {
+            await connection.ExecuteAsync(new CommandDefinition("""
+                INSERT INTO usage_daily (tenant_id, day, metric, value) VALUES (@TenantId, (@now AT TIME ZONE 'UTC')::date, 'webhook_deliveries', 1)
+                ON CONFLICT (tenant_id, day, metric) DO UPDATE SET value = usage_daily.value + 1
+                """, new { delivery.TenantId, now }, tx, cancellationToken: ct));
+        }
+
         // The endpoint's streak: reset on success; 410 disables; 100 failures spanning 24 h pause it (SPEC 8).
         await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO webhook_endpoints (tenant_id, updated_at) VALUES (@TenantId, @now) ON CONFLICT (tenant_id) DO NOTHING;

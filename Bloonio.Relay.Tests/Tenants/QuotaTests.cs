@@ -2,6 +2,7 @@ using System.Text.Json;
 using Bloonio.Relay.Tests.Infrastructure;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
 using NUnit.Framework;
 
 namespace Bloonio.Relay.Tests.Tenants;
@@ -192,5 +193,43 @@ public sealed class QuotaTests
         (await _api.SignedAsync(_tenant, HttpMethod.Get, "/api/v1/relay/operators", timestampMs: _relay.Clock.GetUtcNow().ToUnixTimeMilliseconds() + 3))
             .ShouldBe(403, "tenant_suspended");
         Assert.That(async () => await VisitorAsync("after"), Throws.Exception);
+    }
+
+    [Test]
+    public async Task UsageCountsABurstExactlyPerDay()
+    {
+        await SetQuotasAsync(new { visitor_messages_per_minute = 1000, messages_per_month = 1000 });
+        await using var visitor = await VisitorAsync("bursty");
+        await Task.WhenAll(Enumerable.Range(0, 25).Select(i =>
+            visitor.InvokeAsync<JsonElement>("Send", new { client_message_id = $"b{i}", text = $"burst {i}" }).WaitAsync(TimeSpan.FromSeconds(20))));
+        var botSession = (await _api.SignedAsync(_tenant, HttpMethod.Post, "/api/v1/relay/fetch/visitor-token", new { external_user_id = "bot-user" },
+            timestampMs: _relay.Clock.GetUtcNow().ToUnixTimeMilliseconds() + 11)).ShouldBe(200).Data.GetProperty("session_id").GetString();
+        (await _api.SignedAsync(_tenant, HttpMethod.Post, $"/api/v1/relay/sessions/{botSession}/escalate", new { reason = "billing" },
+            timestampMs: _relay.Clock.GetUtcNow().ToUnixTimeMilliseconds() + 12)).ShouldBe(200);
+
+        var services = _relay.Services;
+        await services.GetRequiredService<Bloonio.Relay.Web.Hosting.EventDispatcher>().RunOnceAsync(default);
+        await services.GetRequiredService<Bloonio.Relay.Web.Hosting.RelayMaintenance>().RunOnceAsync(default);
+        // Replaying what was counted (an at-least-once batch run twice) changes nothing.
+        await services.GetRequiredService<Bloonio.Relay.Core.Quotas.IUsageStore>().ApplyAsync(_tenant.TenantId,
+            [new Bloonio.Relay.Core.Quotas.UsageIncrement(1, DateOnly.FromDateTime(_minute.UtcDateTime), "sessions")], 1, default);
+
+        var response = await _api.SignedAsync(_tenant, HttpMethod.Get, $"/api/v1/relay/usage?period={_minute:yyyy-MM}",
+            timestampMs: _relay.Clock.GetUtcNow().ToUnixTimeMilliseconds() + 13);
+        var usage = response.ShouldBe(200).Data;
+        var totals = usage.GetProperty("totals");
+        Assert.Multiple(() =>
+        {
+            Assert.That(totals.GetProperty("messages").GetProperty("visitor").GetInt64(), Is.EqualTo(25));
+            Assert.That(totals.GetProperty("messages").GetProperty("system").GetInt64(), Is.EqualTo(1), "the escalation notice");
+            Assert.That(totals.GetProperty("sessions").GetInt64(), Is.EqualTo(2));
+            Assert.That(totals.GetProperty("escalations").GetInt64(), Is.EqualTo(1));
+            Assert.That(totals.GetProperty("peak_concurrent_connections").GetInt64(), Is.EqualTo(1));
+            Assert.That(usage.GetProperty("messages_this_month").GetInt32(), Is.EqualTo(25), "system notices do not count against the quota");
+            Assert.That(usage.GetProperty("quotas").GetProperty("messages_per_month").GetInt32(), Is.EqualTo(1000));
+            Assert.That(usage.GetProperty("days").GetArrayLength(), Is.EqualTo(1));
+        });
+        (await _api.SignedAsync(_tenant, HttpMethod.Get, "/api/v1/relay/usage?period=2026-13",
+            timestampMs: _relay.Clock.GetUtcNow().ToUnixTimeMilliseconds() + 14)).ShouldBe(422, "validation_failed");
     }
 }

@@ -6,6 +6,8 @@ namespace Bloonio.Relay.Web.Hosting;
 /// </summary>
 public abstract class PeriodicWork<TResult>(TimeProvider clock, IConfiguration configuration, ILogger logger) : BackgroundService
 {
+    protected TimeProvider Clock { get; } = clock;
+
     protected abstract string IntervalKey { get; }
 
     protected abstract double DefaultIntervalSeconds { get; }
@@ -20,7 +22,7 @@ public abstract class PeriodicWork<TResult>(TimeProvider clock, IConfiguration c
             return;
         }
 
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(seconds), clock);
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(seconds), Clock);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             try

@@ -7,10 +7,12 @@ namespace Bloonio.Relay.Web.Hosting;
 
 /// <summary>
 /// Every <c>Relay:MaintenanceIntervalSeconds</c> (15 s) on every node: record which operators this node has connected
-/// (the cross-node "last seen" the abandonment rule reads), then sweep assignments. Both are safe on several nodes.
+/// (the cross-node "last seen" the abandonment rule reads) and its peak of visitor connections per tenant, then sweep
+/// assignments. All of it is safe on several nodes.
 /// </summary>
 public sealed class RelayMaintenance(
-    IServiceScopeFactory scopes, OperatorConnections live, TimeProvider clock, IConfiguration configuration, ILogger<RelayMaintenance> logger)
+    IServiceScopeFactory scopes, OperatorConnections live, VisitorConnections visitors, Core.Quotas.IUsageStore usage, TimeProvider clock,
+    IConfiguration configuration, ILogger<RelayMaintenance> logger)
     : PeriodicWork<SweepResult>(clock, configuration, logger)
 {
     protected override string IntervalKey => "Relay:MaintenanceIntervalSeconds";
@@ -20,6 +22,12 @@ public sealed class RelayMaintenance(
     public override async Task<SweepResult> RunOnceAsync(CancellationToken ct)
     {
         await live.HeartbeatAsync(ct);
+        var today = DateOnly.FromDateTime(Clock.GetUtcNow().UtcDateTime);
+        foreach (var (tenantId, peak) in visitors.TakePeaks())
+        {
+            await usage.RecordPeakAsync(tenantId, today, peak, ct); // per node: with several nodes, each reports its own peak
+        }
+
         await using var scope = scopes.CreateAsyncScope();
         scope.ServiceProvider.GetRequiredService<CallerContext>().Actor = "maintenance";
         return await scope.ServiceProvider.GetRequiredService<IMediator>().Send(new SweepAssignmentsCommand(), ct);

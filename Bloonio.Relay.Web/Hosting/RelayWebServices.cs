@@ -76,6 +76,7 @@ public static class RelayWebServices
         services.AddHostedService(p => p.GetRequiredService<EventDispatcher>());
         services.AddTransient<Core.Events.IEventConsumer, BrainPersistenceConsumer>();
         services.AddTransient<Core.Events.IEventConsumer, Core.Webhooks.WebhookFanOut>();
+        services.AddTransient<Core.Events.IEventConsumer, Core.Quotas.UsageConsumer>();
         services.AddSingleton<Core.Webhooks.IWebhookSender, Webhooks.WebhookSender>();
         services.AddSingleton<Webhooks.WebhookWorker>();
         services.AddHostedService(p => p.GetRequiredService<Webhooks.WebhookWorker>());

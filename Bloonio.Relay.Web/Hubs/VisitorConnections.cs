@@ -11,6 +11,7 @@ namespace Bloonio.Relay.Web.Hubs;
 public sealed class VisitorConnections : ITenantStatusListener
 {
     private readonly ConcurrentDictionary<Guid, ConcurrentDictionary<string, HubCallerContext>> _live = new();
+    private readonly ConcurrentDictionary<Guid, int> _peaks = new();
 
     /// <summary>Adds the connection unless the tenant already has <paramref name="limit"/>; false when refused.</summary>
     public bool TryAdd(Guid tenantId, HubCallerContext context, int limit)
@@ -24,6 +25,7 @@ public sealed class VisitorConnections : ITenantStatusListener
             }
 
             tenant[context.ConnectionId] = context;
+            _peaks.AddOrUpdate(tenantId, tenant.Count, (_, peak) => Math.Max(peak, tenant.Count));
             return true;
         }
     }
@@ -37,6 +39,25 @@ public sealed class VisitorConnections : ITenantStatusListener
                 tenant.TryRemove(connectionId, out _);
             }
         }
+    }
+
+    /// <summary>Each tenant's highest count since the last call (then restarted from the current count), for usage metering.</summary>
+    public IReadOnlyDictionary<Guid, int> TakePeaks()
+    {
+        var peaks = new Dictionary<Guid, int>();
+        foreach (var tenantId in _peaks.Keys)
+        {
+            if (_peaks.TryRemove(tenantId, out var peak))
+            {
+                peaks[tenantId] = peak;
+                if (Count(tenantId) is > 0 and var now)
+                {
+                    _peaks.AddOrUpdate(tenantId, now, (_, p) => Math.Max(p, now));
+                }
+            }
+        }
+
+        return peaks;
     }
 
     public int Count(Guid tenantId) => _live.TryGetValue(tenantId, out var tenant) ? tenant.Count : 0;

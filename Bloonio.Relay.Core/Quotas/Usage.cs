@@ -1,0 +1,76 @@
+using System.Text.Json;
+using Bloonio.Relay.Core.Events;
+
+namespace Bloonio.Relay.Core.Quotas;
+
+public static class UsageMetrics
+{
+    public const string VisitorMessages = "messages_visitor";
+    public const string OperatorMessages = "messages_operator";
+    public const string BotMessages = "messages_bot";
+    public const string SystemMessages = "messages_system";
+    public const string Sessions = "sessions";
+    public const string Escalations = "escalations";
+    public const string WebhookDeliveries = "webhook_deliveries";
+    public const string PeakConnections = "peak_concurrent_connections";
+}
+
+/// <summary>One counted event: its sequence (for exactly-once), the UTC day and the metric it adds one to.</summary>
+public sealed record UsageIncrement(long Sequence, DateOnly Day, string Metric);
+
+public sealed record UsageDay(DateOnly Date, IReadOnlyDictionary<string, long> Metrics);
+
+public interface IUsageStore
+{
+    /// <summary>Adds the increments whose sequence is past the tenant's usage cursor, and moves it, in one transaction.</summary>
+    Task ApplyAsync(Guid tenantId, IReadOnlyList<UsageIncrement> increments, long lastSequence, CancellationToken ct);
+
+    /// <summary>Raises today's peak of concurrent visitor connections to at least <paramref name="connections"/>.</summary>
+    Task RecordPeakAsync(Guid tenantId, DateOnly day, int connections, CancellationToken ct);
+
+    Task<IReadOnlyList<UsageDay>> ListAsync(Guid tenantId, DateOnly from, DateOnly to, CancellationToken ct);
+
+    Task<int> MessagesThisMonthAsync(Guid tenantId, DateOnly month, CancellationToken ct);
+}
+
+/// <summary>
+/// Usage metering (SPEC 10) from the event log: one upsert per batch of events instead of a write per message, and
+/// exact because the store skips what its own cursor has already counted.
+/// </summary>
+public sealed class UsageConsumer(IUsageStore store) : IEventConsumer
+{
+    public string Name => "usage";
+
+    public bool Wants(string eventType) => true;
+
+    public Task HandleAsync(Guid tenantId, IReadOnlyList<StoredEvent> events, CancellationToken ct) =>
+        store.ApplyAsync(tenantId, events.SelectMany(Increments).ToList(), events[^1].Sequence, ct);
+
+    private static IEnumerable<UsageIncrement> Increments(StoredEvent e)
+    {
+        var day = DateOnly.FromDateTime(e.CreatedAt.UtcDateTime);
+        switch (e.Type)
+        {
+            case EventTypes.MessageCreated:
+                using (var data = JsonDocument.Parse(e.DataJson))
+                {
+                    var sender = data.RootElement.GetProperty("sender").GetProperty("type").GetString();
+                    yield return new UsageIncrement(e.Sequence, day, sender switch
+                    {
+                        "visitor" => UsageMetrics.VisitorMessages,
+                        "operator" => UsageMetrics.OperatorMessages,
+                        "bot" => UsageMetrics.BotMessages,
+                        _ => UsageMetrics.SystemMessages,
+                    });
+                }
+
+                break;
+            case EventTypes.SessionCreated:
+                yield return new UsageIncrement(e.Sequence, day, UsageMetrics.Sessions);
+                break;
+            case EventTypes.SessionEscalated:
+                yield return new UsageIncrement(e.Sequence, day, UsageMetrics.Escalations);
+                break;
+        }
+    }
+}
