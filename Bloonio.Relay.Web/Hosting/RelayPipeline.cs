@@ -22,6 +22,10 @@ public static class RelayPipeline
         app.UseWhen(c => c.Request.Path.StartsWithSegments("/api/v1/relay"), api => api.UseMiddleware<Hmac1Middleware>());
         app.UseWhen(c => c.Request.Path.StartsWithSegments("/api/v1/admin"), api => api.UseMiddleware<AdminKeyMiddleware>());
 
+        app.UseStaticFiles();
+        app.MapGet("/operator", () => Results.File(Path.Combine(app.Environment.WebRootPath, "operator", "index.html"), "text/html; charset=utf-8"))
+            .ExcludeFromDescription();
+        app.MapGet("/demo", DemoPage.RenderAsync).ExcludeFromDescription();
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapControllers();
