@@ -28,6 +28,7 @@ public static class DependencyInjection
         services.AddSingleton<Core.Events.IEventCursorStore, Events.EventCursorStore>();
         services.AddSingleton<Core.Webhooks.IWebhookStore, Webhooks.WebhookStore>();
         services.AddSingleton<Core.Quotas.IUsageStore, Quotas.UsageStore>();
+        services.AddSingleton<Core.Console.IConsoleRepository, Console.ConsoleRepository>();
         return services;
     }
 }

@@ -37,6 +37,9 @@ public static class ErrorCodes
     public const string BotDisabled = "bot_disabled";
     public const string DeliveryNotFound = "delivery_not_found";
     public const string RateLimited = "rate_limited";
+    public const string InvalidCredentials = "invalid_credentials";
+    public const string InviteNotFound = "invite_not_found";
+    public const string LastOwner = "last_owner";
     public const string QuotaExceeded = "quota_exceeded";
     public const string WebhookNotConfigured = "webhook_not_configured";
 }

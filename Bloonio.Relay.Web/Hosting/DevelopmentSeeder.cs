@@ -14,6 +14,10 @@ namespace Bloonio.Relay.Web.Hosting;
 public static class DevelopmentSeeder
 {
     public static readonly Guid DemoTenantId = Guid.Parse("019e4ae7-1a2b-7c3d-8e4f-5a6b7c8d9e0f");
+    public const string DemoOwnerEmail = "demo@bloonio.local";
+
+    /// <summary>Development only, printed at start: the demo tenant's console is for trying the product locally.</summary>
+    public const string DemoOwnerPassword = "bloonio-demo";
 
     public static async Task SeedAsync(IServiceProvider services, CancellationToken ct)
     {
@@ -39,6 +43,9 @@ public static class DevelopmentSeeder
         }
 
         var tenant = (await tenants.GetAsync(DemoTenantId, ct))!;
+        await provider.GetRequiredService<Core.Console.IConsoleRepository>().EnsureMemberAsync(DemoTenantId, DemoOwnerEmail, "Demo Owner",
+            provider.GetRequiredService<IPasswordHasher>().Hash(DemoOwnerPassword), Core.Console.ConsoleRoles.Owner,
+            provider.GetRequiredService<TimeProvider>().GetUtcNow(), ct);
         Console.WriteLine($$"""
 
             ── Bloonio Chat Relay · development tenant ─────────────────────────────
@@ -48,6 +55,8 @@ public static class DevelopmentSeeder
               admin api key      {{options.AdminApiKey}}
               dev keys file      {{RelayWebServices.DevelopmentKeysFile?.Path}}
               API docs           {{baseUrl}}/swagger
+              console            {{baseUrl}}/console   ({{DemoOwnerEmail}} / {{DemoOwnerPassword}})
+              widget demo        {{baseUrl}}/demo
 
             Try the Operators page from another terminal (signer: docs/signers/sign.sh):
               export BASE_URL={{baseUrl}} TENANT_ID={{tenant.TenantId}} TENANT_SECRET={{secret}} ADMIN_API_KEY={{options.AdminApiKey}}

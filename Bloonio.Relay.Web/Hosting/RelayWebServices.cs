@@ -5,6 +5,7 @@ using Bloonio.Relay.Data;
 using Bloonio.Relay.Data.Security;
 using Bloonio.Relay.Web.Auth;
 using Bloonio.Relay.Web.Configuration;
+using Bloonio.Relay.Web.ConsolePages;
 using Bloonio.Relay.Core.Brain;
 using Bloonio.Relay.Core.Sessions;
 using Bloonio.Relay.Web.Brain;
@@ -116,7 +117,8 @@ public static class RelayWebServices
             })
             .AddJsonProtocol(o => RelayJson.Configure(o.PayloadSerializerOptions));
 
-        services.AddControllers(o => o.Filters.Add(new ModelBindingFailureFilter()))
+        services.AddConsoleAuth();
+        services.AddControllersWithViews(o => o.Filters.Add(new ModelBindingFailureFilter()))
             .AddJsonOptions(o =>
             {
                 RelayJson.Configure(o.JsonSerializerOptions);

@@ -1,0 +1,145 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Bloonio.Relay.Core.Console;
+using Bloonio.Relay.Core.Security;
+using Bloonio.Relay.Tests.Infrastructure;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using NUnit.Framework;
+
+namespace Bloonio.Relay.Tests.Console;
+
+/// <summary>The console over HTTP: sign-in, antiforgery, roles on the server, forms that answer with the domain's errors.</summary>
+public sealed partial class ConsoleTests : TenantTestBase
+{
+    private const string Password = "correct horse battery";
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
+    private static partial Regex AntiforgeryField();
+
+    private async Task<string> MemberAsync(string role)
+    {
+        var email = $"{role}-{Guid.NewGuid():N}@console.test";
+        var services = RelayFactory.Shared.Services;
+        await services.GetRequiredService<IConsoleRepository>().EnsureMemberAsync(Tenant.TenantId, email, role, services
+            .GetRequiredService<IPasswordHasher>().Hash(Password), role, DateTimeOffset.UtcNow, default);
+        return email;
+    }
+
+    private static HttpClient Browser() =>
+        RelayFactory.Shared.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+
+    private static async Task<string> TokenAsync(HttpClient browser, string path)
+    {
+        var page = await (await browser.GetAsync(path)).Content.ReadAsStringAsync();
+        return AntiforgeryField().Match(page).Groups[1].Value;
+    }
+
+    private static async Task<HttpResponseMessage> PostAsync(HttpClient browser, string path, Dictionary<string, string> form, string? tokenFrom = null)
+    {
+        form["__RequestVerificationToken"] = await TokenAsync(browser, tokenFrom ?? path);
+        return await browser.PostAsync(path, new FormUrlEncodedContent(form));
+    }
+
+    private static async Task<HttpClient> SignedInAsync(string email)
+    {
+        var browser = Browser();
+        var response = await PostAsync(browser, "/console/login", new() { ["email"] = email, ["password"] = Password });
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Redirect), await response.Content.ReadAsStringAsync());
+        return browser;
+    }
+
+    [Test]
+    public async Task AWrongPasswordIsRefusedWithoutSayingWhichPartWasWrong()
+    {
+        var email = await MemberAsync("owner");
+        var browser = Browser();
+        var wrong = await PostAsync(browser, "/console/login", new() { ["email"] = email, ["password"] = "nope" });
+        var unknown = await PostAsync(browser, "/console/login", new() { ["email"] = "nobody@console.test", ["password"] = "nope" });
+        Assert.That((wrong.StatusCode, unknown.StatusCode), Is.EqualTo((HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized)));
+        Assert.That(await wrong.Content.ReadAsStringAsync(), Does.Contain("Wrong email or password"));
+        Assert.That((await browser.GetAsync("/console")).StatusCode, Is.EqualTo(HttpStatusCode.Redirect), "still signed out");
+    }
+
+    [Test]
+    public async Task APostWithoutTheAntiforgeryTokenIs400()
+    {
+        var browser = await SignedInAsync(await MemberAsync("owner"));
+        var response = await browser.PostAsync("/console/keys/rotate",
+            new FormUrlEncodedContent(new Dictionary<string, string> { ["kind"] = "tenant_secret", ["graceSeconds"] = "0" }));
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+    }
+
+    [Test]
+    public async Task AnOperatorGets403OnOwnerPagesAndReachesTheInbox()
+    {
+        var browser = await SignedInAsync(await MemberAsync("operator"));
+        foreach (var page in new[] { "/console", "/console/keys", "/console/settings", "/console/members", "/console/audit" })
+        {
+            Assert.That((await browser.GetAsync(page)).StatusCode, Is.EqualTo(HttpStatusCode.Forbidden), page);
+        }
+
+        var forged = await PostAsync(browser, "/console/keys/rotate", new() { ["kind"] = "tenant_secret", ["graceSeconds"] = "0" }, "/console/inbox");
+        Assert.That(forged.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden), "the server enforces roles, not the menu");
+        var inbox = await browser.GetAsync("/console/inbox");
+        Assert.That(inbox.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(await inbox.Content.ReadAsStringAsync(), Does.Contain("/operator#token="));
+    }
+
+    [Test]
+    public async Task RotatingTheSecretShowsItOnceAndTheOldOneStopsAtGraceZero()
+    {
+        var browser = await SignedInAsync(await MemberAsync("owner"));
+        var response = await PostAsync(browser, "/console/keys/rotate", new() { ["kind"] = "tenant_secret", ["graceSeconds"] = "0" }, "/console/keys");
+        var page = await response.Content.ReadAsStringAsync();
+        var secret = Regex.Match(page, "data-testid=\"new-key\">(bts_[A-Za-z0-9_-]+)<").Groups[1].Value;
+        Assert.That(secret, Does.StartWith("bts_"));
+        Assert.That(await (await browser.GetAsync("/console/keys")).Content.ReadAsStringAsync(), Does.Not.Contain(secret), "shown once");
+        (await Api.SignedAsync(Tenant, HttpMethod.Get, "/api/v1/relay/operators")).ShouldBe(401, "invalid_signature");
+        (await Api.SignedAsync(Tenant, HttpMethod.Get, "/api/v1/relay/operators", secret: secret, timestampMs: DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - 1))
+            .ShouldBe(200);
+    }
+
+    [Test]
+    public async Task InvalidSettingsAre422WithTheFieldsMessage()
+    {
+        var browser = await SignedInAsync(await MemberAsync("admin"));
+        var response = await PostAsync(browser, "/console/settings",
+            new() { ["AllowedOrigins"] = "not an origin", ["Title"] = "Help", ["PrimaryColor"] = "#112233", ["Position"] = "right" });
+        Assert.That(response.StatusCode, Is.EqualTo((HttpStatusCode)422));
+        Assert.That(await response.Content.ReadAsStringAsync(), Does.Contain("must be an origin"));
+
+        var ok = await PostAsync(browser, "/console/settings", new()
+        {
+            ["AllowedOrigins"] = "https://shop.example.com\nhttps://*.example.org", ["Title"] = "Help desk", ["PrimaryColor"] = "#112233",
+            ["Position"] = "left", ["HumanHandoff"] = "true", ["Bot"] = "true",
+        });
+        Assert.That(ok.StatusCode, Is.EqualTo(HttpStatusCode.Redirect));
+        var tenant = (await Api.AdminAsync(HttpMethod.Get, $"/api/v1/admin/tenants/{Tenant.TenantId}")).ShouldBe(200).Data.GetProperty("configuration");
+        Assert.That(tenant.GetProperty("allowed_origins").GetArrayLength(), Is.EqualTo(2));
+        Assert.That(tenant.GetProperty("branding").GetProperty("title").GetString(), Is.EqualTo("Help desk"));
+    }
+
+    [Test]
+    public async Task TheLastOwnerCannotLeaveAndAnInviteLinkWorksOnce()
+    {
+        var ownerEmail = await MemberAsync("owner");
+        var browser = await SignedInAsync(ownerEmail);
+        var owner = (await RelayFactory.Shared.Services.GetRequiredService<IConsoleRepository>().MembersAsync(Tenant.TenantId, default)).Single();
+        var refused = await PostAsync(browser, "/console/members/role", new() { ["userId"] = owner.UserId.ToString(), ["role"] = "remove" }, "/console/members");
+        Assert.That(refused.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
+        Assert.That(await refused.Content.ReadAsStringAsync(), Does.Contain("last owner"));
+
+        var invited = await PostAsync(browser, "/console/members/invite", new() { ["email"] = "new-admin@console.test", ["role"] = "admin" }, "/console/members");
+        var link = Regex.Match(await invited.Content.ReadAsStringAsync(), "data-testid=\"invite-link\">[^<]*(/console/invite/bmi_[A-Za-z0-9_-]+)<").Groups[1].Value;
+        Assert.That(link, Does.StartWith("/console/invite/"));
+
+        var guest = Browser();
+        var joined = await PostAsync(guest, link, new() { ["displayName"] = "New Admin", ["password"] = "a long enough password" });
+        Assert.That(joined.StatusCode, Is.EqualTo(HttpStatusCode.Redirect));
+        var again = await PostAsync(Browser(), link, new() { ["displayName"] = "Replay", ["password"] = "another long password" });
+        Assert.That(again.StatusCode, Is.EqualTo(HttpStatusCode.NotFound), "one-time link");
+        var signIn = await PostAsync(Browser(), "/console/login", new() { ["email"] = "new-admin@console.test", ["password"] = "a long enough password" });
+        Assert.That(signIn.StatusCode, Is.EqualTo(HttpStatusCode.Redirect));
+    }
+}

@@ -1,0 +1,248 @@
+using Bloonio.Relay.Core.Assignments;
+using Bloonio.Relay.Core.Brain;
+using Bloonio.Relay.Core.Common;
+using Bloonio.Relay.Core.Console;
+using Bloonio.Relay.Core.Operators;
+using Bloonio.Relay.Core.Quotas;
+using Bloonio.Relay.Core.Tenants;
+using Bloonio.Relay.Core.Webhooks;
+using MediatR;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Bloonio.Relay.Web.ConsolePages;
+
+/// <summary>
+/// The tenant console (SPEC 11): thin actions that send the same MediatR requests as the APIs, render Razor views,
+/// and show domain errors next to the form. Cookie-authenticated; antiforgery on every POST; roles on the server.
+/// </summary>
+[Route("console")]
+[Authorize(AuthenticationSchemes = ConsoleAuth.Scheme)]
+[AutoValidateAntiforgeryToken]
+[ServiceFilter(typeof(ConsoleTenantFilter))]
+[ApiExplorerSettings(IgnoreApi = true)]
+public sealed class ConsoleController(IMediator mediator) : Controller
+{
+    private ConsoleContext Ctx => (ConsoleContext)HttpContext.Items[typeof(ConsoleContext)]!;
+    private Guid TenantId => Ctx.Current.TenantId;
+
+    [AllowAnonymous, HttpGet("login")]
+    public IActionResult Login(string? error = null) => View(new LoginForm(null, error));
+
+    [AllowAnonymous, HttpPost("login")]
+    public async Task<IActionResult> Login([FromForm] string? email, [FromForm] string? password, CancellationToken ct)
+    {
+        try
+        {
+            var signIn = await mediator.Send(new ConsoleLoginQuery(email, password), ct);
+            await ConsoleAuth.SignInAsync(HttpContext, signIn.User, signIn.Memberships[0].TenantId);
+            return Redirect(ConsoleRoles.CanManage(signIn.Memberships[0].Role) ? "/console" : "/console/inbox");
+        }
+        catch (RelayException ex)
+        {
+            Response.StatusCode = StatusCodes.Status401Unauthorized;
+            return View(new LoginForm(email, ex.Message));
+        }
+    }
+
+    [HttpPost("logout")]
+    public async Task<IActionResult> Logout()
+    {
+        await HttpContext.SignOutAsync(ConsoleAuth.Scheme);
+        return Redirect("/console/login");
+    }
+
+    [HttpPost("switch")]
+    public async Task<IActionResult> Switch([FromForm] Guid tenantId)
+    {
+        if (Ctx.Memberships.All(m => m.TenantId != tenantId))
+        {
+            return NotFound();
+        }
+
+        await ConsoleAuth.SignInAsync(HttpContext, new ConsoleUser(Ctx.UserId, Ctx.Email, Ctx.Name, null), tenantId);
+        return Redirect("/console");
+    }
+
+    [HttpGet(""), ConsoleManage]
+    public async Task<IActionResult> Overview([FromServices] IAssignmentRepository assignments, [FromServices] IBrain brain, CancellationToken ct)
+    {
+        var usage = await mediator.Send(new GetUsageQuery(TenantId, null), ct);
+        var previous = await mediator.Send(new GetUsageQuery(TenantId, DateTime.UtcNow.AddMonths(-1).ToString("yyyy-MM")), ct);
+        var queue = (await assignments.ListWaitingAsync(TenantId, null, ct)).Count;
+        return View(new OverviewModel(Ctx, usage, previous.Days.Concat(usage.Days).TakeLast(30).ToList(), queue, brain.Name));
+    }
+
+    [HttpGet("keys"), ConsoleManage]
+    public async Task<IActionResult> Keys(CancellationToken ct) =>
+        View(new KeysModel(Ctx, await mediator.Send(new GetTenantQuery(TenantId), ct), null));
+
+    [HttpPost("keys/rotate"), ConsoleManage]
+    public async Task<IActionResult> Rotate([FromForm] string kind, [FromForm] int graceSeconds, CancellationToken ct)
+    {
+        var rotated = await mediator.Send(new RotateKeyCommand(TenantId, kind == KeyKinds.WidgetKey ? KeyKinds.WidgetKey : KeyKinds.TenantSecret, graceSeconds), ct);
+        // Rendered, not redirected: the new secret is shown this once and never stored in a cookie or TempData.
+        return View("Keys", new KeysModel(Ctx, await mediator.Send(new GetTenantQuery(TenantId), ct), rotated));
+    }
+
+    [HttpGet("operators"), ConsoleManage]
+    public async Task<IActionResult> Operators(CancellationToken ct) =>
+        View(new OperatorsModel(Ctx, await mediator.Send(new ListOperatorsQuery(TenantId), ct), null, null));
+
+    [HttpPost("operators"), ConsoleManage]
+    public async Task<IActionResult> ProvisionOperator([FromForm] string? email, [FromForm] string? displayName, [FromForm] string? routingKeys,
+        CancellationToken ct)
+    {
+        var keys = string.IsNullOrWhiteSpace(routingKeys)
+            ? null
+            : routingKeys.Split([',', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(k => (string?)k).ToList();
+        return await AttemptAsync(
+            () => mediator.Send(new ProvisionOperatorCommand(TenantId, email, displayName, null, keys), ct),
+            async (errors, message) => View("Operators", new OperatorsModel(Ctx, await mediator.Send(new ListOperatorsQuery(TenantId), ct), message, errors)),
+            "/console/operators");
+    }
+
+    [HttpPost("operators/deactivate"), ConsoleManage]
+    public async Task<IActionResult> DeactivateOperator([FromForm] string email, CancellationToken ct)
+    {
+        await mediator.Send(new DeprovisionOperatorCommand(TenantId, email), ct);
+        return Redirect("/console/operators");
+    }
+
+    [HttpGet("members"), ConsoleManage]
+    public Task<IActionResult> Members([FromServices] IConsoleRepository console, CancellationToken ct) => MembersViewAsync(console, null, null, null, ct);
+
+    [HttpPost("members/invite"), ConsoleManage]
+    public async Task<IActionResult> Invite([FromServices] IConsoleRepository console, [FromForm] string? email, [FromForm] string? role, CancellationToken ct)
+    {
+        try
+        {
+            var token = await mediator.Send(new InviteMemberCommand(TenantId, email, role), ct);
+            return await MembersViewAsync(console, $"{Request.Scheme}://{Request.Host}/console/invite/{token}", null, null, ct);
+        }
+        catch (RelayException ex)
+        {
+            return await MembersViewAsync(console, null, ex.Message, Errors(ex), ct, StatusFor(ex));
+        }
+    }
+
+    [HttpPost("members/role"), ConsoleManage]
+    public async Task<IActionResult> SetRole([FromServices] IConsoleRepository console, [FromForm] Guid userId, [FromForm] string? role, CancellationToken ct)
+    {
+        try
+        {
+            await mediator.Send(new SetMemberRoleCommand(TenantId, userId, role is "remove" ? null : role), ct);
+            return Redirect("/console/members");
+        }
+        catch (RelayException ex)
+        {
+            return await MembersViewAsync(console, null, ex.Message, Errors(ex), ct, StatusFor(ex));
+        }
+    }
+
+    [HttpGet("settings"), ConsoleManage]
+    public async Task<IActionResult> Settings(CancellationToken ct) =>
+        View(new SettingsModel(Ctx, await mediator.Send(new GetTenantQuery(TenantId), ct), null, null));
+
+    [HttpPost("settings"), ConsoleManage]
+    public async Task<IActionResult> Settings([FromForm] SettingsForm form, CancellationToken ct) =>
+        await AttemptAsync(
+            () => mediator.Send(new UpdateTenantCommand(TenantId, form.ToPatch(), AllowQuotas: false), ct),
+            async (errors, message) => View("Settings", new SettingsModel(Ctx, await mediator.Send(new GetTenantQuery(TenantId), ct), message, errors)),
+            "/console/settings?saved=1");
+
+    [HttpGet("webhooks"), ConsoleManage]
+    public async Task<IActionResult> Webhooks(CancellationToken ct) =>
+        View(new WebhooksModel(Ctx, await mediator.Send(new ListDeliveriesQuery(TenantId, null, 50), ct), null));
+
+    [HttpPost("webhooks/test"), ConsoleManage]
+    public Task<IActionResult> SendTest(CancellationToken ct) => WebhookActionAsync(() => mediator.Send(new SendTestWebhookCommand(TenantId), ct), ct);
+
+    [HttpPost("webhooks/replay"), ConsoleManage]
+    public Task<IActionResult> Replay([FromForm] Guid deliveryId, CancellationToken ct) =>
+        WebhookActionAsync(() => mediator.Send(new ReplayDeliveryCommand(TenantId, deliveryId), ct), ct);
+
+    [HttpPost("webhooks/resume"), ConsoleManage]
+    public Task<IActionResult> Resume(CancellationToken ct) => WebhookActionAsync(() => mediator.Send(new ResumeWebhooksCommand(TenantId), ct), ct);
+
+    [HttpGet("audit"), ConsoleManage]
+    public async Task<IActionResult> Audit([FromServices] IConsoleRepository console, CancellationToken ct) =>
+        View(new AuditModel(Ctx, await console.AuditAsync(TenantId, 200, ct)));
+
+    /// <summary>The operator inbox for a signed-in member: its operator identity in this tenant, a fresh token, the inbox page.</summary>
+    [HttpGet("inbox")]
+    public async Task<IActionResult> Inbox(CancellationToken ct)
+    {
+        var existing = (await mediator.Send(new ListOperatorsQuery(TenantId), ct)).FirstOrDefault(o => o.Email == Ctx.Email);
+        if (existing is not { Active: true })
+        {
+            await mediator.Send(new ProvisionOperatorCommand(TenantId, Ctx.Email, Ctx.Name, null, null), ct);
+        }
+
+        var token = await mediator.Send(new FetchOperatorTokenCommand(TenantId, Ctx.Email), ct);
+        return View(new InboxModel(Ctx, token.OperatorToken));
+    }
+
+    [AllowAnonymous, HttpGet("invite/{token}")]
+    public IActionResult AcceptInvite(string token) => View(new AcceptInviteModel(token, null, null));
+
+    [AllowAnonymous, HttpPost("invite/{token}")]
+    public async Task<IActionResult> AcceptInvite(string token, [FromForm] string? displayName, [FromForm] string? password, CancellationToken ct)
+    {
+        try
+        {
+            await mediator.Send(new AcceptInviteCommand(token, displayName, password), ct);
+            return Redirect("/console/login?error=" + Uri.EscapeDataString("Welcome! Sign in with your new password."));
+        }
+        catch (RelayException ex)
+        {
+            Response.StatusCode = StatusFor(ex);
+            return View(new AcceptInviteModel(token, ex.Message, Errors(ex)));
+        }
+    }
+
+    private async Task<IActionResult> AttemptAsync<T>(Func<Task<T>> action, Func<IReadOnlyList<FieldError>?, string, Task<IActionResult>> onError, string next)
+    {
+        try
+        {
+            await action();
+            return Redirect(next);
+        }
+        catch (RelayException ex)
+        {
+            Response.StatusCode = StatusFor(ex);
+            return await onError(Errors(ex), ex.Message);
+        }
+    }
+
+    private async Task<IActionResult> WebhookActionAsync<T>(Func<Task<T>> action, CancellationToken ct)
+    {
+        string? message = null;
+        try
+        {
+            await action();
+        }
+        catch (RelayException ex)
+        {
+            Response.StatusCode = StatusFor(ex);
+            message = ex.Message;
+        }
+
+        return message is null
+            ? Redirect("/console/webhooks")
+            : View("Webhooks", new WebhooksModel(Ctx, await mediator.Send(new ListDeliveriesQuery(TenantId, null, 50), ct), message));
+    }
+
+    private async Task<IActionResult> MembersViewAsync(IConsoleRepository console, string? inviteLink, string? error, IReadOnlyList<FieldError>? errors,
+        CancellationToken ct, int status = 200)
+    {
+        Response.StatusCode = status;
+        return View("Members", new MembersModel(Ctx, await console.MembersAsync(TenantId, ct),
+            await console.PendingInvitesAsync(TenantId, DateTimeOffset.UtcNow, ct), inviteLink, error, errors));
+    }
+
+    private static IReadOnlyList<FieldError>? Errors(RelayException ex) => ex is ValidationFailedException v ? v.Errors : null;
+
+    private static int StatusFor(RelayException ex) => ex.StatusCode;
+}

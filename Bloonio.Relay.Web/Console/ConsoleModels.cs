@@ -1,0 +1,64 @@
+using Bloonio.Relay.Core.Common;
+using Bloonio.Relay.Core.Console;
+using Bloonio.Relay.Core.Operators;
+using Bloonio.Relay.Core.Quotas;
+using Bloonio.Relay.Core.Tenants;
+using Bloonio.Relay.Core.Webhooks;
+
+namespace Bloonio.Relay.Web.ConsolePages;
+
+public sealed record LoginForm(string? Email, string? Error);
+
+public sealed record OverviewModel(ConsoleContext Ctx, UsageReport Usage, IReadOnlyList<UsageDayView> Last30Days, int QueueLength, string Brain);
+
+public sealed record KeysModel(ConsoleContext Ctx, Tenant Tenant, RotatedKey? Rotated);
+
+public sealed record OperatorsModel(ConsoleContext Ctx, IReadOnlyList<OperatorView> Operators, string? Error, IReadOnlyList<FieldError>? Errors);
+
+public sealed record MembersModel(
+    ConsoleContext Ctx, IReadOnlyList<MemberView> Members, IReadOnlyList<InviteView> Invites, string? InviteLink, string? Error,
+    IReadOnlyList<FieldError>? Errors);
+
+public sealed record SettingsModel(ConsoleContext Ctx, Tenant Tenant, string? Error, IReadOnlyList<FieldError>? Errors)
+{
+    public string? ErrorFor(string field) => Errors?.FirstOrDefault(e => e.Field == field || e.Field.StartsWith(field + "[", StringComparison.Ordinal))?.Message;
+}
+
+public sealed record WebhooksModel(ConsoleContext Ctx, DeliveryLog Log, string? Error);
+
+public sealed record AuditModel(ConsoleContext Ctx, IReadOnlyList<AuditRow> Rows);
+
+public sealed record InboxModel(ConsoleContext Ctx, string OperatorToken);
+
+public sealed record AcceptInviteModel(string Token, string? Error, IReadOnlyList<FieldError>? Errors);
+
+/// <summary>The settings form as posted; empty inputs mean "no change" except where clearing is meaningful.</summary>
+public sealed class SettingsForm
+{
+    public string? AllowedOrigins { get; set; }
+    public bool AllowNativeClients { get; set; }
+    public string? Title { get; set; }
+    public string? Greeting { get; set; }
+    public string? PrimaryColor { get; set; }
+    public string? Position { get; set; }
+    public string? AvatarUrl { get; set; }
+    public bool Bot { get; set; }
+    public bool HumanHandoff { get; set; }
+    public bool TypingIndicators { get; set; }
+    public bool AutoAssign { get; set; }
+    public string? WebhookUrl { get; set; }
+    public List<string>? WebhookEvents { get; set; }
+    public string? Faq { get; set; }
+
+    public TenantPatch ToPatch() => new(
+        AllowedOrigins: Lines(AllowedOrigins).Select(l => (string?)l).ToList(),
+        AllowNativeClients: AllowNativeClients,
+        Branding: new BrandingPatch(Title, Greeting ?? "", PrimaryColor, AvatarUrl ?? "", Position),
+        FeatureFlags: new FeatureFlagsPatch(Bot, HumanHandoff, TypingIndicators, AutoAssign),
+        WebhookUrl: WebhookUrl ?? "",
+        WebhookEvents: (WebhookEvents ?? []).Count == WebhookEventTypes.All.Count ? [] : (WebhookEvents ?? []).Select(e => (string?)e).ToList(),
+        Faq: Lines(Faq).Select(l => l.Split('|', 2)).Select(p => new FaqEntry(p[0].Trim(), p.Length > 1 ? p[1].Trim() : "")).ToList());
+
+    private static IEnumerable<string> Lines(string? text) =>
+        (text ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+}
