@@ -37,5 +37,11 @@ public sealed class WidgetController(IMediator mediator) : RelayControllerBase(m
             : Envelope(StatusCodes.Status201Created, session, "Session created");
     }
 
-    private string? Origin => Request.Headers.Origin.FirstOrDefault();
+    /// <summary>
+    /// The browser's Origin; a same-origin GET carries none, and then Sec-Fetch-Site says the page is the relay's own
+    /// (the /demo page), so the relay's origin is what is checked.
+    /// </summary>
+    private string? Origin => Request.Headers.Origin.FirstOrDefault() is { Length: > 0 } origin
+        ? origin
+        : Request.Headers["Sec-Fetch-Site"] == "same-origin" ? $"{Request.Scheme}://{Request.Host}" : null;
 }

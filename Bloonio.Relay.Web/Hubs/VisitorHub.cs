@@ -34,6 +34,9 @@ public sealed class VisitorHub(IMediator mediator, VisitorConnections live, ITen
         }
 
         await Groups.AddToGroupAsync(Context.ConnectionId, RelayGroups.Session(TenantId, SessionId));
+        var state = await mediator.Send(new GetSessionStateQuery(TenantId, SessionId), Context.ConnectionAborted);
+        await Clients.Caller.SendAsync("session_state",
+            new SessionStateEvent(state.SessionId, state.Status, state.QueuePosition, state.Operator), Context.ConnectionAborted);
         await base.OnConnectedAsync();
     }
 
