@@ -21,7 +21,8 @@ public sealed record OperatorMembership(
     int TokenVersion,
     string Availability,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt,
+    DateTimeOffset? LastConnectedAt = null);
 
 public sealed record OperatorProvision(
     Guid NewOperatorId,

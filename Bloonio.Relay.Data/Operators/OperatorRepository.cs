@@ -12,7 +12,7 @@ public sealed class OperatorRepository(NpgsqlDataSource dataSource) : IOperatorR
 {
     private const string SelectMembership = """
         SELECT m.operator_id, m.tenant_id, o.email, m.display_name, m.avatar_url, m.routing_keys, m.role, m.active,
-               o.active AS operator_active, m.token_version, m.availability, m.created_at, m.updated_at
+               o.active AS operator_active, m.token_version, m.availability, m.created_at, m.updated_at, m.last_connected_at
         FROM operator_memberships m
         JOIN operators o ON o.operator_id = m.operator_id
         """;
@@ -159,9 +159,10 @@ public sealed class OperatorRepository(NpgsqlDataSource dataSource) : IOperatorR
         public string Availability { get; init; } = "";
         public DateTime CreatedAt { get; init; }
         public DateTime UpdatedAt { get; init; }
+        public DateTime? LastConnectedAt { get; init; }
 
         public OperatorMembership ToMembership() => new(
             OperatorId, TenantId, Email, DisplayName, AvatarUrl, RoutingKeys, Role, Active, OperatorActive, TokenVersion,
-            Availability, DbJson.Utc(CreatedAt), DbJson.Utc(UpdatedAt));
+            Availability, DbJson.Utc(CreatedAt), DbJson.Utc(UpdatedAt), LastConnectedAt is { } seen ? DbJson.Utc(seen) : null);
     }
 }

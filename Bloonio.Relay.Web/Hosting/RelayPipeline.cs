@@ -33,18 +33,24 @@ public static class RelayPipeline
         app.MapHub<OperatorHub>("/hubs/operator");
         app.MapRelayOpenApi();
         app.MapGet("/healthz", () => Results.Json(new { status = "ok" })).ExcludeFromDescription();
-        app.MapGet("/readyz", async (NpgsqlDataSource db, CancellationToken ct) =>
+        app.MapGet("/readyz", async (NpgsqlDataSource db, IServiceProvider services, CancellationToken ct) =>
         {
+            var postgres = true;
             try
             {
                 await using var command = db.CreateCommand("SELECT 1");
                 await command.ExecuteScalarAsync(ct);
-                return Results.Json(new { status = "ready", postgres = "up" });
             }
             catch (NpgsqlException)
             {
-                return Results.Json(new { status = "not_ready", postgres = "down" }, statusCode: StatusCodes.Status503ServiceUnavailable);
+                postgres = false;
             }
+
+            var redis = services.GetService<Scaling.RedisBackplane>() is { } backplane ? await backplane.PingAsync() : (bool?)null;
+            var ready = postgres && redis != false;
+            return Results.Json(new { status = ready ? "ready" : "not_ready", postgres = postgres ? "up" : "down",
+                    redis = redis switch { null => "not configured", true => "up", false => "down" } },
+                statusCode: ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
         }).ExcludeFromDescription();
         return app;
     }

@@ -6,6 +6,7 @@ using Bloonio.Relay.Data.Security;
 using Bloonio.Relay.Web.Auth;
 using Bloonio.Relay.Web.Configuration;
 using Bloonio.Relay.Web.ConsolePages;
+using Bloonio.Relay.Web.Scaling;
 using Bloonio.Relay.Core.Brain;
 using Bloonio.Relay.Core.Sessions;
 using Bloonio.Relay.Web.Brain;
@@ -83,10 +84,9 @@ public static class RelayWebServices
         services.AddHostedService(p => p.GetRequiredService<Webhooks.WebhookWorker>());
         services.AddHostedService(p => p.GetRequiredService<RelayMaintenance>());
         services.AddSingleton<IOperatorPresence>(p => p.GetRequiredService<OperatorConnections>());
-        services.AddSingleton<IOperatorMembershipListener>(p => p.GetRequiredService<OperatorConnections>());
         services.AddSingleton<VisitorConnections>();
-        services.AddSingleton<Core.Tenants.ITenantStatusListener>(p => p.GetRequiredService<VisitorConnections>());
-        services.AddSingleton<Core.Tenants.ITenantStatusListener>(p => p.GetRequiredService<OperatorConnections>());
+        services.AddSingleton<IOperatorMembershipListener>(p => p.GetRequiredService<Scaling.ClusterMembershipListener>());
+        services.AddSingleton<Core.Tenants.ITenantStatusListener>(p => p.GetRequiredService<Scaling.ClusterMembershipListener>());
         services.AddSingleton<IVisitorTokenIssuer, VisitorTokenIssuer>();
         services.AddSingleton<IRelayNotifier, SignalRRelayNotifier>();
         services.AddSingleton<BotLaneWorker>();
@@ -110,6 +110,7 @@ public static class RelayWebServices
             .AddScheme<HubTokenOptions, HubTokenAuthenticationHandler>(HubTokenAuthenticationHandler.OperatorScheme,
                 o => o.Audience = RelayTokenNames.OperatorAudience);
         services.AddAuthorization();
+        services.AddRelayRedisBackplane(configuration["Relay:Redis"]);
         services.AddSignalR(o =>
             {
                 o.MaximumReceiveMessageSize = 32 * 1024;

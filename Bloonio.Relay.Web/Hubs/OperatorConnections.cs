@@ -89,10 +89,14 @@ public sealed class OperatorConnections(IOperatorRepository operators, IHubConte
 
     public async Task<IReadOnlyDictionary<Guid, string>> GetAsync(Guid tenantId, IReadOnlyCollection<Guid> operatorIds, CancellationToken ct)
     {
+        // Connected here, or seen by any node's heartbeat (every 15 s) within the last 40 s.
         var memberships = (await operators.ListAsync(tenantId, ct)).ToDictionary(m => m.OperatorId);
+        var recently = clock.GetUtcNow().AddSeconds(-40);
         return operatorIds.ToDictionary(id => id, id =>
-            !(_live.TryGetValue((tenantId, id), out var c) && !c.IsEmpty) ? Presence.Offline
-            : memberships.TryGetValue(id, out var m) && m.Availability == "away" ? Presence.Away
-            : Presence.Online);
+        {
+            memberships.TryGetValue(id, out var m);
+            var connected = (_live.TryGetValue((tenantId, id), out var c) && !c.IsEmpty) || m?.LastConnectedAt > recently;
+            return !connected ? Presence.Offline : m?.Availability == "away" ? Presence.Away : Presence.Online;
+        });
     }
 }
