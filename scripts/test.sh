@@ -8,8 +8,8 @@ source scripts/lib.sh
 
 ensure_dotnet
 ensure_postgres
-ensure_redis || log "warning: Redis could not be installed or started"
-ensure_chromium || log "warning: Chromium could not be installed"
+ensure_redis
+ensure_chromium
 ensure_node_packages
 
 rm -rf TestResults

@@ -250,7 +250,9 @@ public sealed class WebhookDeliveryTests
         (await _api.SignedAsync(_tenant, HttpMethod.Post, "/api/v1/relay/provision/operator", new { email, display_name = "Hooked" })).ShouldBe(201);
         (await _api.SignedAsync(_tenant, HttpMethod.Post, "/api/v1/relay/deprovision/operator", new { email })).ShouldBe(200);
         await PumpAsync();
-        Assert.That(_receiver.Requests.Select(r => r.EventType), Is.EqualTo(new[] { "operator.provisioned", "operator.deprovisioned" }));
-        Assert.That(_receiver.Requests.First().Body.GetProperty("data").GetProperty("email").GetString(), Is.EqualTo(email));
+        // Deliveries may arrive in any order (they are sent in parallel); the body's sequence gives the order.
+        var ordered = _receiver.Requests.OrderBy(r => r.Body.GetProperty("sequence").GetInt64()).ToList();
+        Assert.That(ordered.Select(r => r.EventType), Is.EqualTo(new[] { "operator.provisioned", "operator.deprovisioned" }));
+        Assert.That(ordered[0].Body.GetProperty("data").GetProperty("email").GetString(), Is.EqualTo(email));
     }
 }

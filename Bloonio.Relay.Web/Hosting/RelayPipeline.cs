@@ -9,6 +9,8 @@ public static class RelayPipeline
 {
     public static WebApplication UseRelay(this WebApplication app)
     {
+        // Created now, not on first use: with Redis it subscribes to the other nodes' membership and suspension events.
+        app.Services.GetRequiredService<Scaling.ClusterMembershipListener>();
         app.UseExceptionHandler();
         app.UseStatusCodePages(ApiStatusCodes.WriteEnvelopeAsync);
         app.Use((context, next) =>

@@ -12,6 +12,7 @@ public sealed class RedisBackplane : IDisposable
     private readonly ConnectionMultiplexer _redis;
     private readonly ILogger<RedisBackplane> _logger;
     private int _down;
+    private TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public RedisBackplane(string configuration, ILogger<RedisBackplane> logger)
     {
@@ -23,15 +24,32 @@ public sealed class RedisBackplane : IDisposable
         options.SyncTimeout = 2000;
         options.KeepAlive = 5;
         _redis = ConnectionMultiplexer.Connect(options);
-        _redis.ConnectionFailed += (_, e) => logger.LogWarning("Redis connection lost ({FailureType}); serving local connections only", e.FailureType);
+        if (_redis.IsConnected)
+        {
+            _connected.TrySetResult();
+        }
+
+        _redis.ConnectionFailed += (_, e) =>
+        {
+            if (_connected.Task.IsCompleted)
+            {
+                Interlocked.Exchange(ref _connected, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+            }
+
+            logger.LogWarning("Redis connection lost ({FailureType}); serving local connections only", e.FailureType);
+        };
         _redis.ConnectionRestored += (_, _) =>
         {
             Interlocked.Exchange(ref _down, 0);
+            _connected.TrySetResult();
             logger.LogInformation("Redis connection restored");
         };
     }
 
     public bool IsConnected => _redis.IsConnected;
+
+    /// <summary>Completes when the connection is up (at once if it is): for readiness checks and tests.</summary>
+    public Task WhenConnectedAsync() => _redis.IsConnected ? Task.CompletedTask : _connected.Task;
 
     public IDatabase Database => _redis.GetDatabase();
 

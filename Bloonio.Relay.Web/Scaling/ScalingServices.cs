@@ -24,6 +24,7 @@ public static class ScalingServices
         services.AddSingleton(p => new RedisBackplane(redis, p.GetRequiredService<ILogger<RedisBackplane>>()));
         services.AddSingleton(typeof(HubLifetimeManager<>), typeof(RedisHubLifetimeManager<>));
         services.AddSingleton<IReplayCache, RedisReplayCache>();
+        services.AddSingleton<InMemoryRateLimiter>();
         services.AddSingleton<IRateLimiter, RedisRateLimiter>();
         services.AddSingleton<ClusterMembershipListener>(p => new ClusterMembershipListener(
             p.GetRequiredService<Hubs.OperatorConnections>(), p.GetRequiredService<Hubs.VisitorConnections>(),
