@@ -2,12 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using Bloonio.Relay.Core.Security;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Bloonio.Relay.Tests.Infrastructure;
 
@@ -39,10 +34,7 @@ public sealed class FakeBrain : IAsyncDisposable
 
     public static async Task<FakeBrain> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0));
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
+        var app = LoopbackApp.Create();
         var brain = new FakeBrain(app);
         // Typed as Func<…, Task<IResult>>: a plain HttpContext lambda would bind as a RequestDelegate and drop the result.
         app.MapPost("/internal/v1/sessions/{sessionId:guid}/reply", (Func<HttpContext, Task<IResult>>)(http =>
@@ -55,8 +47,7 @@ public sealed class FakeBrain : IAsyncDisposable
             brain.HandleAsync(http, _ => brain.PersistenceDown ? Results.StatusCode(503) : Results.Json(new { stored = true }), persistence: true)));
         app.MapPost("/internal/v1/tickets", (Func<HttpContext, Task<IResult>>)(http =>
             brain.HandleAsync(http, _ => Results.Json(new { ticket_id = "T-" + Guid.NewGuid().ToString("N")[..8] }))));
-        await app.StartAsync();
-        brain.BaseUrl = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        brain.BaseUrl = await LoopbackApp.StartAsync(app);
         return brain;
     }
 
@@ -91,9 +82,5 @@ public sealed class FakeBrain : IAsyncDisposable
         return answer(body);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public async ValueTask DisposeAsync() => await LoopbackApp.StopAsync(_app);
 }

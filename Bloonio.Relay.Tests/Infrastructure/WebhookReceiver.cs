@@ -2,12 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using Bloonio.Relay.Core.Security;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Bloonio.Relay.Tests.Infrastructure;
 
@@ -39,15 +34,10 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     public static async Task<WebhookReceiver> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0));
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
+        var app = LoopbackApp.Create();
         var receiver = new WebhookReceiver(app);
         app.MapPost("/hooks/bloonio", (Func<HttpContext, Task<IResult>>)receiver.HandleAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        receiver.Url = new Uri(address + "/hooks/bloonio?source=relay");
+        receiver.Url = new Uri(await LoopbackApp.StartAsync(app), "/hooks/bloonio?source=relay");
         return receiver;
     }
 
@@ -81,9 +71,5 @@ public sealed class WebhookReceiver : IAsyncDisposable
         return Status == 200 ? Results.Json(new { ok = true }) : Results.StatusCode(Status);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public async ValueTask DisposeAsync() => await LoopbackApp.StopAsync(_app);
 }
