@@ -36,3 +36,19 @@ public abstract class PeriodicWork<TResult>(TimeProvider clock, IConfiguration c
         }
     }
 }
+
+/// <summary>Periodic work that is one MediatR request, sent in its own scope under an actor name (for the audit log).</summary>
+public abstract class PeriodicCommand<TResult>(IServiceScopeFactory scopes, TimeProvider clock, IConfiguration configuration, ILogger logger)
+    : PeriodicWork<TResult>(clock, configuration, logger)
+{
+    protected abstract string Actor { get; }
+
+    protected abstract MediatR.IRequest<TResult> Command { get; }
+
+    public override async Task<TResult> RunOnceAsync(CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<Core.Common.CallerContext>().Actor = Actor;
+        return await scope.ServiceProvider.GetRequiredService<MediatR.IMediator>().Send(Command, ct);
+    }
+}
