@@ -9,32 +9,23 @@ namespace Bloonio.Relay.Tests.Tenants;
 
 /// <summary>SPEC 10 limits at their boundaries (N allowed, N+1 refused, allowed again in the next window), with headers.</summary>
 [NonParallelizable]
-public sealed class QuotaTests
+public sealed class QuotaTests : OwnRelayTestBase
 {
-    private RelayFactory _relay = null!;
-    private RelayApi _api = null!;
-    private TestTenant _tenant = null!;
     private DateTimeOffset _minute;
 
     [SetUp]
-    public async Task SetUp()
+    public void FixTheWindow()
     {
-        _relay = new RelayFactory();
-        _api = new RelayApi(_relay);
-        _tenant = await _api.CreateTenantAsync();
         var now = DateTimeOffset.UtcNow;
         _minute = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, now.Minute, 0, TimeSpan.Zero).AddMinutes(1);
-        _relay.Clock.Set(_minute.AddSeconds(10)); // well inside one fixed window
+        Relay.Clock.Set(_minute.AddSeconds(10)); // well inside one fixed window
     }
 
-    [TearDown]
-    public Task TearDown() => _relay.DisposeAsync().AsTask();
-
     private async Task SetQuotasAsync(object quotas) =>
-        (await _api.AdminAsync(HttpMethod.Patch, $"/api/v1/admin/tenants/{_tenant.TenantId}", new { quotas })).ShouldBe(200);
+        (await Api.AdminAsync(HttpMethod.Patch, $"/api/v1/admin/tenants/{Tenant.TenantId}", new { quotas })).ShouldBe(200);
 
     private Task<ApiResponse> BackendCallAsync(int n) =>
-        _api.SignedAsync(_tenant, HttpMethod.Get, "/api/v1/relay/operators", timestampMs: _relay.Clock.GetUtcNow().ToUnixTimeMilliseconds() + n);
+        Api.SignedAsync(Tenant, HttpMethod.Get, "/api/v1/relay/operators", timestampMs: Relay.Clock.GetUtcNow().ToUnixTimeMilliseconds() + n);
 
     [Test]
     public async Task BackendRequestsPerMinute()
@@ -51,7 +42,7 @@ public sealed class QuotaTests
         Assert.That(refused.Headers.GetValues("Retry-After").Single(), Is.EqualTo("50"));
         Assert.That(refused.Headers.GetValues("RateLimit-Reset").Single(), Is.EqualTo("50"));
 
-        _relay.Clock.Set(_minute.AddMinutes(1).AddSeconds(1));
+        Relay.Clock.Set(_minute.AddMinutes(1).AddSeconds(1));
         (await BackendCallAsync(5)).ShouldBe(200);
     }
 
@@ -62,15 +53,15 @@ public sealed class QuotaTests
         async Task<ApiResponse> OpenAsync()
         {
             var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/widget/sessions") { Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json") };
-            request.Headers.Add("X-Bloonio-Widget-Key", _tenant.WidgetKey);
+            request.Headers.Add("X-Bloonio-Widget-Key", Tenant.WidgetKey);
             request.Headers.Add("Origin", "https://shop.example.com");
-            return await _api.SendAsync(request);
+            return await Api.SendAsync(request);
         }
 
         (await OpenAsync()).ShouldBe(201);
         (await OpenAsync()).ShouldBe(201);
         Assert.That((await OpenAsync()).ShouldBe(429, "rate_limited").Headers.Contains("Retry-After"), Is.True);
-        _relay.Clock.Set(_minute.AddMinutes(1).AddSeconds(1));
+        Relay.Clock.Set(_minute.AddMinutes(1).AddSeconds(1));
         (await OpenAsync()).ShouldBe(201);
     }
 
@@ -78,10 +69,10 @@ public sealed class QuotaTests
     public async Task VisitorMessagesPerMinuteAreHubErrorsAndTheConnectionStaysUsable()
     {
         await SetQuotasAsync(new { visitor_messages_per_minute = 2 });
-        var token = (await _api.SignedAsync(_tenant, HttpMethod.Post, "/api/v1/relay/fetch/visitor-token",
-            new { external_user_id = "chatty", mode = "human" }, timestampMs: _relay.Clock.GetUtcNow().ToUnixTimeMilliseconds())).ShouldBe(200)
+        var token = (await Api.SignedAsync(Tenant, HttpMethod.Post, "/api/v1/relay/fetch/visitor-token",
+            new { external_user_id = "chatty", mode = "human" }, timestampMs: Relay.Clock.GetUtcNow().ToUnixTimeMilliseconds())).ShouldBe(200)
             .Data.GetProperty("visitor_token").GetString();
-        await using var visitor = HubConnections.ForTestServer(_relay.Server, "/hubs/visitor", token);
+        await using var visitor = HubConnections.ForTestServer(Relay.Server, "/hubs/visitor", token);
         await visitor.StartReadyAsync("/hubs/visitor");
         Task<JsonElement> SendAsync(string id) => visitor.InvokeAsync<JsonElement>("Send", new { client_message_id = id, text = id }).WaitAsync(TimeSpan.FromSeconds(10));
 
@@ -89,7 +80,7 @@ public sealed class QuotaTests
         await SendAsync("2");
         var ex = Assert.ThrowsAsync<HubException>(() => SendAsync("3"))!;
         Assert.That(ex.Message, Does.Contain("HubException: rate_limited:"));
-        _relay.Clock.Set(_minute.AddMinutes(1).AddSeconds(1));
+        Relay.Clock.Set(_minute.AddMinutes(1).AddSeconds(1));
         Assert.That((await SendAsync("4")).GetProperty("seq").GetInt32(), Is.EqualTo(3));
     }
 
@@ -98,8 +89,8 @@ public sealed class QuotaTests
     {
         await SetQuotasAsync(new { operators = 2 });
         var n = 0;
-        Task<ApiResponse> ProvisionAsync(string email) => _api.SignedAsync(_tenant, HttpMethod.Post, "/api/v1/relay/provision/operator",
-            new { email, display_name = "Op" }, timestampMs: _relay.Clock.GetUtcNow().ToUnixTimeMilliseconds() + ++n);
+        Task<ApiResponse> ProvisionAsync(string email) => Api.SignedAsync(Tenant, HttpMethod.Post, "/api/v1/relay/provision/operator",
+            new { email, display_name = "Op" }, timestampMs: Relay.Clock.GetUtcNow().ToUnixTimeMilliseconds() + ++n);
 
         (await ProvisionAsync("a@quota.test")).ShouldBe(201);
         (await ProvisionAsync("b@quota.test")).ShouldBe(201);
@@ -107,17 +98,17 @@ public sealed class QuotaTests
         Assert.That(refused.Headers.Contains("Retry-After"), Is.True);
         (await ProvisionAsync("b@quota.test")).ShouldBe(200); // refreshing one that exists is not a new operator
 
-        (await _api.SignedAsync(_tenant, HttpMethod.Post, "/api/v1/relay/deprovision/operator", new { email = "a@quota.test" },
-            timestampMs: _relay.Clock.GetUtcNow().ToUnixTimeMilliseconds() + ++n)).ShouldBe(200);
+        (await Api.SignedAsync(Tenant, HttpMethod.Post, "/api/v1/relay/deprovision/operator", new { email = "a@quota.test" },
+            timestampMs: Relay.Clock.GetUtcNow().ToUnixTimeMilliseconds() + ++n)).ShouldBe(200);
         (await ProvisionAsync("c@quota.test")).ShouldBe(201);
     }
 
     private async Task<HubConnection> VisitorAsync(string user)
     {
-        var token = (await _api.SignedAsync(_tenant, HttpMethod.Post, "/api/v1/relay/fetch/visitor-token",
-            new { external_user_id = user, mode = "human" }, timestampMs: _relay.Clock.GetUtcNow().ToUnixTimeMilliseconds() + user.GetHashCode() % 1000))
+        var token = (await Api.SignedAsync(Tenant, HttpMethod.Post, "/api/v1/relay/fetch/visitor-token",
+            new { external_user_id = user, mode = "human" }, timestampMs: Relay.Clock.GetUtcNow().ToUnixTimeMilliseconds() + user.GetHashCode() % 1000))
             .ShouldBe(200).Data.GetProperty("visitor_token").GetString();
-        var visitor = HubConnections.ForTestServer(_relay.Server, "/hubs/visitor", token);
+        var visitor = HubConnections.ForTestServer(Relay.Server, "/hubs/visitor", token);
         await visitor.StartReadyAsync("/hubs/visitor");
         return visitor;
     }
@@ -136,14 +127,14 @@ public sealed class QuotaTests
             .WaitAsync(TimeSpan.FromSeconds(10)))!;
         Assert.That(ex.Message, Does.Contain("HubException: quota_exceeded:"));
 
-        var events = (await _api.SignedAsync(_tenant, HttpMethod.Get, "/api/v1/relay/events?limit=500",
-            timestampMs: _relay.Clock.GetUtcNow().ToUnixTimeMilliseconds() + 7)).ShouldBe(200).Data.GetProperty("events").EnumerateArray().ToList();
+        var events = (await Api.SignedAsync(Tenant, HttpMethod.Get, "/api/v1/relay/events?limit=500",
+            timestampMs: Relay.Clock.GetUtcNow().ToUnixTimeMilliseconds() + 7)).ShouldBe(200).Data.GetProperty("events").EnumerateArray().ToList();
         var quota = events.Where(e => e.GetProperty("type").GetString()!.StartsWith("quota.", StringComparison.Ordinal)).ToList();
         Assert.That(quota.Select(e => (e.GetProperty("type").GetString(), e.GetProperty("data").GetProperty("used").GetInt32())),
             Is.EqualTo(new[] { ("quota.warning", 4), ("quota.exceeded", 5) }));
         Assert.That(events.Count(e => e.GetProperty("type").GetString() == "message.created"), Is.EqualTo(5), "the refused message was not stored");
 
-        _relay.Clock.Set(new DateTimeOffset(_minute.Year, _minute.Month, 1, 0, 0, 0, TimeSpan.Zero).AddMonths(1).AddMinutes(1));
+        Relay.Clock.Set(new DateTimeOffset(_minute.Year, _minute.Month, 1, 0, 0, 0, TimeSpan.Zero).AddMonths(1).AddMinutes(1));
         Assert.That((await visitor.InvokeAsync<JsonElement>("Send", new { client_message_id = "m7", text = "a new month" })
             .WaitAsync(TimeSpan.FromSeconds(10))).GetProperty("seq").GetInt32(), Is.EqualTo(6));
     }
@@ -157,9 +148,9 @@ public sealed class QuotaTests
         Assert.That(async () => await VisitorAsync("c3"), Throws.Exception);
 
         await first.StopAsync();
-        await using var later = HubConnections.ForTestServer(_relay.Server, "/hubs/visitor",
-            (await _api.SignedAsync(_tenant, HttpMethod.Post, "/api/v1/relay/fetch/visitor-token", new { external_user_id = "c4" },
-                timestampMs: _relay.Clock.GetUtcNow().ToUnixTimeMilliseconds() + 99)).ShouldBe(200).Data.GetProperty("visitor_token").GetString());
+        await using var later = HubConnections.ForTestServer(Relay.Server, "/hubs/visitor",
+            (await Api.SignedAsync(Tenant, HttpMethod.Post, "/api/v1/relay/fetch/visitor-token", new { external_user_id = "c4" },
+                timestampMs: Relay.Clock.GetUtcNow().ToUnixTimeMilliseconds() + 99)).ShouldBe(200).Data.GetProperty("visitor_token").GetString());
         // The server releases the slot when it has processed the disconnect; retry the connect until it has (bounded).
         for (var attempt = 0; ; attempt++)
         {
@@ -188,9 +179,9 @@ public sealed class QuotaTests
             return Task.CompletedTask;
         };
 
-        (await _api.AdminAsync(HttpMethod.Post, $"/api/v1/admin/tenants/{_tenant.TenantId}/suspend")).ShouldBe(200);
+        (await Api.AdminAsync(HttpMethod.Post, $"/api/v1/admin/tenants/{Tenant.TenantId}/suspend")).ShouldBe(200);
         await closed.Task.WaitAsync(TimeSpan.FromSeconds(10));
-        (await _api.SignedAsync(_tenant, HttpMethod.Get, "/api/v1/relay/operators", timestampMs: _relay.Clock.GetUtcNow().ToUnixTimeMilliseconds() + 3))
+        (await Api.SignedAsync(Tenant, HttpMethod.Get, "/api/v1/relay/operators", timestampMs: Relay.Clock.GetUtcNow().ToUnixTimeMilliseconds() + 3))
             .ShouldBe(403, "tenant_suspended");
         Assert.That(async () => await VisitorAsync("after"), Throws.Exception);
     }
@@ -202,20 +193,20 @@ public sealed class QuotaTests
         await using var visitor = await VisitorAsync("bursty");
         await Task.WhenAll(Enumerable.Range(0, 25).Select(i =>
             visitor.InvokeAsync<JsonElement>("Send", new { client_message_id = $"b{i}", text = $"burst {i}" }).WaitAsync(TimeSpan.FromSeconds(20))));
-        var botSession = (await _api.SignedAsync(_tenant, HttpMethod.Post, "/api/v1/relay/fetch/visitor-token", new { external_user_id = "bot-user" },
-            timestampMs: _relay.Clock.GetUtcNow().ToUnixTimeMilliseconds() + 11)).ShouldBe(200).Data.GetProperty("session_id").GetString();
-        (await _api.SignedAsync(_tenant, HttpMethod.Post, $"/api/v1/relay/sessions/{botSession}/escalate", new { reason = "billing" },
-            timestampMs: _relay.Clock.GetUtcNow().ToUnixTimeMilliseconds() + 12)).ShouldBe(200);
+        var botSession = (await Api.SignedAsync(Tenant, HttpMethod.Post, "/api/v1/relay/fetch/visitor-token", new { external_user_id = "bot-user" },
+            timestampMs: Relay.Clock.GetUtcNow().ToUnixTimeMilliseconds() + 11)).ShouldBe(200).Data.GetProperty("session_id").GetString();
+        (await Api.SignedAsync(Tenant, HttpMethod.Post, $"/api/v1/relay/sessions/{botSession}/escalate", new { reason = "billing" },
+            timestampMs: Relay.Clock.GetUtcNow().ToUnixTimeMilliseconds() + 12)).ShouldBe(200);
 
-        var services = _relay.Services;
+        var services = Relay.Services;
         await services.GetRequiredService<Bloonio.Relay.Web.Hosting.EventDispatcher>().RunOnceAsync(default);
         await services.GetRequiredService<Bloonio.Relay.Web.Hosting.RelayMaintenance>().RunOnceAsync(default);
         // Replaying what was counted (an at-least-once batch run twice) changes nothing.
-        await services.GetRequiredService<Bloonio.Relay.Core.Quotas.IUsageStore>().ApplyAsync(_tenant.TenantId,
+        await services.GetRequiredService<Bloonio.Relay.Core.Quotas.IUsageStore>().ApplyAsync(Tenant.TenantId,
             [new Bloonio.Relay.Core.Quotas.UsageIncrement(1, DateOnly.FromDateTime(_minute.UtcDateTime), "sessions")], 1, default);
 
-        var response = await _api.SignedAsync(_tenant, HttpMethod.Get, $"/api/v1/relay/usage?period={_minute:yyyy-MM}",
-            timestampMs: _relay.Clock.GetUtcNow().ToUnixTimeMilliseconds() + 13);
+        var response = await Api.SignedAsync(Tenant, HttpMethod.Get, $"/api/v1/relay/usage?period={_minute:yyyy-MM}",
+            timestampMs: Relay.Clock.GetUtcNow().ToUnixTimeMilliseconds() + 13);
         var usage = response.ShouldBe(200).Data;
         var totals = usage.GetProperty("totals");
         Assert.Multiple(() =>
@@ -229,7 +220,7 @@ public sealed class QuotaTests
             Assert.That(usage.GetProperty("quotas").GetProperty("messages_per_month").GetInt32(), Is.EqualTo(1000));
             Assert.That(usage.GetProperty("days").GetArrayLength(), Is.EqualTo(1));
         });
-        (await _api.SignedAsync(_tenant, HttpMethod.Get, "/api/v1/relay/usage?period=2026-13",
-            timestampMs: _relay.Clock.GetUtcNow().ToUnixTimeMilliseconds() + 14)).ShouldBe(422, "validation_failed");
+        (await Api.SignedAsync(Tenant, HttpMethod.Get, "/api/v1/relay/usage?period=2026-13",
+            timestampMs: Relay.Clock.GetUtcNow().ToUnixTimeMilliseconds() + 14)).ShouldBe(422, "validation_failed");
     }
 }

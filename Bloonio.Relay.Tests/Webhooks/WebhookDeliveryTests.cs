@@ -11,30 +11,23 @@ namespace Bloonio.Relay.Tests.Webhooks;
 /// schedule, two dispatchers at once, 410, Retry-After, replay and the test event.
 /// </summary>
 [NonParallelizable]
-public sealed class WebhookDeliveryTests
+public sealed class WebhookDeliveryTests : OwnRelayTestBase
 {
     private WebhookReceiver _receiver = null!;
-    private RelayFactory _relay = null!;
-    private RelayApi _api = null!;
-    private TestTenant _tenant = null!;
 
     [SetUp]
     public async Task SetUp()
     {
         _receiver = await WebhookReceiver.StartAsync();
-        _relay = new RelayFactory();
-        _api = new RelayApi(_relay);
-        _tenant = await _api.CreateTenantAsync();
-        _receiver.Secrets.Add(_tenant.Secret);
-        (await _api.AdminAsync(HttpMethod.Patch, $"/api/v1/admin/tenants/{_tenant.TenantId}", new { webhook_url = _receiver.Url.ToString() })).ShouldBe(200);
+        _receiver.Secrets.Add(Tenant.Secret);
+        (await Api.AdminAsync(HttpMethod.Patch, $"/api/v1/admin/tenants/{Tenant.TenantId}", new { webhook_url = _receiver.Url.ToString() })).ShouldBe(200);
     }
 
     [TearDown]
     public async Task TearDown()
     {
         Assert.That(_receiver.BadSignatures, Is.Zero, "every request carried a valid signature");
-        await _relay.DisposeAsync();
-        await _receiver.DisposeAsync();
+        await _receiver.DisposeAsync(); // the base disposes the relay
     }
 
     /// <summary>
@@ -43,7 +36,7 @@ public sealed class WebhookDeliveryTests
     /// </summary>
     private async Task<int> PumpAsync(RelayFactory? relay = null)
     {
-        relay ??= _relay;
+        relay ??= Relay;
         var before = _receiver.Requests.Count;
         await relay.Services.GetRequiredService<EventDispatcher>().RunOnceAsync(default);
         await relay.Services.GetRequiredService<WebhookWorker>().RunOnceAsync(default);
@@ -51,7 +44,7 @@ public sealed class WebhookDeliveryTests
     }
 
     private async Task<string> OpenSessionAsync() =>
-        (await _api.SignedAsync(_tenant, HttpMethod.Post, "/api/v1/relay/fetch/visitor-token", new { external_user_id = Guid.NewGuid().ToString() }))
+        (await Api.SignedAsync(Tenant, HttpMethod.Post, "/api/v1/relay/fetch/visitor-token", new { external_user_id = Guid.NewGuid().ToString() }))
             .ShouldBe(200).Data.GetProperty("session_id").GetString()!;
 
     [Test]
@@ -66,7 +59,7 @@ public sealed class WebhookDeliveryTests
             Assert.That(received.EventType, Is.EqualTo("session.created"));
             Assert.That(received.Body.GetProperty("type").GetString(), Is.EqualTo("session.created"));
             Assert.That(received.Body.GetProperty("id").GetString(), Is.EqualTo(received.EventId));
-            Assert.That(received.Body.GetProperty("tenant_id").GetString(), Is.EqualTo(_tenant.TenantId.ToString()));
+            Assert.That(received.Body.GetProperty("tenant_id").GetString(), Is.EqualTo(Tenant.TenantId.ToString()));
             Assert.That(received.Body.GetProperty("sequence").GetInt64(), Is.EqualTo(1));
             Assert.That(received.Body.GetProperty("data").GetProperty("session_id").GetString(), Is.EqualTo(sessionId));
             Assert.That(received.Attempt, Is.EqualTo(1));
@@ -79,19 +72,19 @@ public sealed class WebhookDeliveryTests
     {
         await OpenSessionAsync();
         _receiver.Status = 500;
-        var start = _relay.Clock.Freeze();
+        var start = Relay.Clock.Freeze();
         await PumpAsync();
-        _relay.Clock.Set(start.AddSeconds(20));
+        Relay.Clock.Set(start.AddSeconds(20));
         Assert.That(await PumpAsync(), Is.Zero, "not before the first retry (30 s ± 10 %)");
 
         _receiver.Status = 200;
-        _relay.Clock.Set(start.AddSeconds(34));
+        Relay.Clock.Set(start.AddSeconds(34));
         Assert.That(await PumpAsync(), Is.EqualTo(1));
 
         var requests = _receiver.Requests.ToList();
         Assert.That(requests.Select(r => r.Attempt), Is.EqualTo(new[] { 1, 2 }));
         Assert.That(requests.Select(r => r.EventId).Distinct().Count(), Is.EqualTo(1), "the same event id, so receivers de-duplicate");
-        var log = (await _api.SignedAsync(_tenant, HttpMethod.Get, "/api/v1/relay/webhooks/deliveries")).ShouldBe(200).Data;
+        var log = (await Api.SignedAsync(Tenant, HttpMethod.Get, "/api/v1/relay/webhooks/deliveries")).ShouldBe(200).Data;
         var delivery = log.GetProperty("deliveries")[0];
         Assert.That(delivery.GetProperty("status").GetString(), Is.EqualTo("delivered"));
         Assert.That(delivery.GetProperty("attempt_log").EnumerateArray().Select(a => a.GetProperty("status_code").GetInt32()), Is.EqualTo(new[] { 500, 200 }));
@@ -102,12 +95,12 @@ public sealed class WebhookDeliveryTests
     {
         await OpenSessionAsync();
         _receiver.Status = 503;
-        var start = _relay.Clock.Freeze();
+        var start = Relay.Clock.Freeze();
         await PumpAsync();
-        await _relay.DisposeAsync();
+        await Relay.DisposeAsync();
 
-        _relay = new RelayFactory(); // the same database: a restarted node
-        _relay.Clock.Set(start.AddMinutes(1));
+        Relay = new RelayFactory(); // the same database: a restarted node
+        Relay.Clock.Set(start.AddMinutes(1));
         _receiver.Status = 200;
         Assert.That(await PumpAsync(), Is.EqualTo(1));
         Assert.That(_receiver.Requests.Select(r => r.Attempt), Is.EqualTo(new[] { 1, 2 }));
@@ -134,14 +127,14 @@ public sealed class WebhookDeliveryTests
         await OpenSessionAsync();
         _receiver.Status = 410;
         await PumpAsync();
-        var log = (await _api.SignedAsync(_tenant, HttpMethod.Get, "/api/v1/relay/webhooks/deliveries")).ShouldBe(200).Data;
+        var log = (await Api.SignedAsync(Tenant, HttpMethod.Get, "/api/v1/relay/webhooks/deliveries")).ShouldBe(200).Data;
         Assert.That(log.GetProperty("endpoint").GetProperty("status").GetString(), Is.EqualTo("disabled"));
         Assert.That(log.GetProperty("endpoint").GetProperty("reason").GetString(), Does.Contain("410"));
 
         await OpenSessionAsync();
         _receiver.Status = 200;
         Assert.That(await PumpAsync(), Is.Zero, "nothing is sent to a disabled endpoint");
-        (await _api.SignedAsync(_tenant, HttpMethod.Post, "/api/v1/relay/webhooks/resume", new { })).ShouldBe(200);
+        (await Api.SignedAsync(Tenant, HttpMethod.Post, "/api/v1/relay/webhooks/resume", new { })).ShouldBe(200);
         Assert.That(await PumpAsync(), Is.EqualTo(1));
     }
 
@@ -151,12 +144,12 @@ public sealed class WebhookDeliveryTests
         await OpenSessionAsync();
         _receiver.Status = 429;
         _receiver.RetryAfterSeconds = 300;
-        var start = _relay.Clock.Freeze();
+        var start = Relay.Clock.Freeze();
         await PumpAsync();
         _receiver.Status = 200;
-        _relay.Clock.Set(start.AddSeconds(120));
+        Relay.Clock.Set(start.AddSeconds(120));
         Assert.That(await PumpAsync(), Is.Zero, "asked to wait 5 minutes");
-        _relay.Clock.Set(start.AddSeconds(301));
+        Relay.Clock.Set(start.AddSeconds(301));
         Assert.That(await PumpAsync(), Is.EqualTo(1));
     }
 
@@ -165,16 +158,16 @@ public sealed class WebhookDeliveryTests
     {
         await OpenSessionAsync();
         await PumpAsync();
-        var deliveryId = (await _api.SignedAsync(_tenant, HttpMethod.Get, "/api/v1/relay/webhooks/deliveries")).ShouldBe(200)
+        var deliveryId = (await Api.SignedAsync(Tenant, HttpMethod.Get, "/api/v1/relay/webhooks/deliveries")).ShouldBe(200)
             .Data.GetProperty("deliveries")[0].GetProperty("delivery_id").GetString();
-        (await _api.SignedAsync(_tenant, HttpMethod.Post, $"/api/v1/relay/webhooks/deliveries/{deliveryId}/replay", new { })).ShouldBe(201);
-        (await _api.SignedAsync(_tenant, HttpMethod.Post, "/api/v1/relay/webhooks/test", new { })).ShouldBe(201);
+        (await Api.SignedAsync(Tenant, HttpMethod.Post, $"/api/v1/relay/webhooks/deliveries/{deliveryId}/replay", new { })).ShouldBe(201);
+        (await Api.SignedAsync(Tenant, HttpMethod.Post, "/api/v1/relay/webhooks/test", new { })).ShouldBe(201);
         await PumpAsync();
 
         var requests = _receiver.Requests.ToList();
         Assert.That(requests.Select(r => r.EventType), Is.EqualTo(new[] { "session.created", "session.created", "webhook.test" }).Or.EqualTo(new[] { "session.created", "webhook.test", "session.created" }));
         Assert.That(requests[0].EventId, Is.EqualTo(requests.Where(r => r.EventType == "session.created").Last().EventId));
-        (await _api.SignedAsync(_tenant, HttpMethod.Post, $"/api/v1/relay/webhooks/deliveries/{Guid.CreateVersion7()}/replay", new { }))
+        (await Api.SignedAsync(Tenant, HttpMethod.Post, $"/api/v1/relay/webhooks/deliveries/{Guid.CreateVersion7()}/replay", new { }))
             .ShouldBe(404, "delivery_not_found");
     }
 
@@ -182,13 +175,13 @@ public sealed class WebhookDeliveryTests
     public async Task DuringARotationEachDeliveryCarriesBothSignatures()
     {
         const string previous = "bts_previous_secret_still_in_its_grace_period";
-        var protector = _relay.Services.GetRequiredService<Bloonio.Relay.Core.Security.ISecretProtector>();
-        await using (var connection = await _relay.Services.GetRequiredService<Npgsql.NpgsqlDataSource>().OpenConnectionAsync())
+        var protector = Relay.Services.GetRequiredService<Bloonio.Relay.Core.Security.ISecretProtector>();
+        await using (var connection = await Relay.Services.GetRequiredService<Npgsql.NpgsqlDataSource>().OpenConnectionAsync())
         {
             await Dapper.SqlMapper.ExecuteAsync(connection, """
                 INSERT INTO tenant_secrets (secret_id, tenant_id, ciphertext, created_at, expires_at)
                 VALUES (gen_random_uuid(), @TenantId, @ciphertext, now() - interval '1 day', now() + interval '1 hour')
-                """, new { _tenant.TenantId, ciphertext = protector.Protect(previous) });
+                """, new { Tenant.TenantId, ciphertext = protector.Protect(previous) });
         }
 
         _receiver.Secrets.Add(previous);
@@ -196,7 +189,7 @@ public sealed class WebhookDeliveryTests
         await PumpAsync();
         var received = _receiver.Requests.Single();
         Assert.That(received.SignatureCount, Is.EqualTo(2));
-        Assert.That(received.ValidSecrets, Is.EquivalentTo(new[] { _tenant.Secret, previous }));
+        Assert.That(received.ValidSecrets, Is.EquivalentTo(new[] { Tenant.Secret, previous }));
     }
 
     [Test]
@@ -228,17 +221,17 @@ public sealed class WebhookDeliveryTests
     {
         await OpenSessionAsync();
         _receiver.Status = 500;
-        var start = _relay.Clock.Freeze();
-        await using (var connection = await _relay.Services.GetRequiredService<Npgsql.NpgsqlDataSource>().OpenConnectionAsync())
+        var start = Relay.Clock.Freeze();
+        await using (var connection = await Relay.Services.GetRequiredService<Npgsql.NpgsqlDataSource>().OpenConnectionAsync())
         {
             await Dapper.SqlMapper.ExecuteAsync(connection, """
                 INSERT INTO webhook_endpoints (tenant_id, consecutive_failures, first_failure_at, updated_at)
                 VALUES (@TenantId, 99, @since, @since)
-                """, new { _tenant.TenantId, since = start.AddHours(-25) });
+                """, new { Tenant.TenantId, since = start.AddHours(-25) });
         }
 
         await PumpAsync();
-        var endpoint = (await _api.SignedAsync(_tenant, HttpMethod.Get, "/api/v1/relay/webhooks/deliveries")).ShouldBe(200).Data.GetProperty("endpoint");
+        var endpoint = (await Api.SignedAsync(Tenant, HttpMethod.Get, "/api/v1/relay/webhooks/deliveries")).ShouldBe(200).Data.GetProperty("endpoint");
         Assert.That(endpoint.GetProperty("status").GetString(), Is.EqualTo("paused"));
         Assert.That(endpoint.GetProperty("reason").GetString(), Does.Contain("100 consecutive failed deliveries"));
     }
@@ -247,8 +240,8 @@ public sealed class WebhookDeliveryTests
     public async Task OperatorProvisioningAndDeprovisioningAreEvents()
     {
         var email = $"hooked-{Guid.NewGuid():N}@example.com";
-        (await _api.SignedAsync(_tenant, HttpMethod.Post, "/api/v1/relay/provision/operator", new { email, display_name = "Hooked" })).ShouldBe(201);
-        (await _api.SignedAsync(_tenant, HttpMethod.Post, "/api/v1/relay/deprovision/operator", new { email })).ShouldBe(200);
+        (await Api.SignedAsync(Tenant, HttpMethod.Post, "/api/v1/relay/provision/operator", new { email, display_name = "Hooked" })).ShouldBe(201);
+        (await Api.SignedAsync(Tenant, HttpMethod.Post, "/api/v1/relay/deprovision/operator", new { email })).ShouldBe(200);
         await PumpAsync();
         // Deliveries may arrive in any order (they are sent in parallel); the body's sequence gives the order.
         var ordered = _receiver.Requests.OrderBy(r => r.Body.GetProperty("sequence").GetInt64()).ToList();
