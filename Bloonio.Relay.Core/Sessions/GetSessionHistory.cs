@@ -5,7 +5,9 @@ using MediatR;
 namespace Bloonio.Relay.Core.Sessions;
 
 /// <summary>The journal after <c>after_seq</c>, in order, for a reconnecting visitor or operator (and the backend API).</summary>
-public sealed record GetSessionHistoryQuery(Guid TenantId, Guid SessionId, int AfterSeq, int? Limit) : IRequest<IReadOnlyList<JournalMessage>>, ITenantScoped;
+/// <param name="OperatorId">When an operator asks, the session must be assigned to it (else not found).</param>
+public sealed record GetSessionHistoryQuery(Guid TenantId, Guid SessionId, int AfterSeq, int? Limit, Guid? OperatorId = null)
+    : IRequest<IReadOnlyList<JournalMessage>>, ITenantScoped;
 
 public sealed class GetSessionHistoryValidator : AbstractValidator<GetSessionHistoryQuery>
 {
@@ -16,10 +18,17 @@ public sealed class GetSessionHistoryValidator : AbstractValidator<GetSessionHis
     }
 }
 
-public sealed class GetSessionHistoryHandler(ISessionRepository sessions) : IRequestHandler<GetSessionHistoryQuery, IReadOnlyList<JournalMessage>>
+public sealed class GetSessionHistoryHandler(ISessionRepository sessions, Assignments.IAssignmentRepository assignments)
+    : IRequestHandler<GetSessionHistoryQuery, IReadOnlyList<JournalMessage>>
 {
     public async Task<IReadOnlyList<JournalMessage>> Handle(GetSessionHistoryQuery request, CancellationToken cancellationToken)
     {
+        if (request.OperatorId is { } op
+            && (await assignments.FindOpenForSessionAsync(request.TenantId, request.SessionId, cancellationToken))?.OperatorId != op)
+        {
+            throw new NotFoundException(ErrorCodes.SessionNotFound, "Session not found");
+        }
+
         _ = await sessions.GetAsync(request.TenantId, request.SessionId, cancellationToken)
             ?? throw new NotFoundException(ErrorCodes.SessionNotFound, "Session not found");
         return await sessions.ListMessagesAsync(request.TenantId, request.SessionId, request.AfterSeq,

@@ -18,7 +18,7 @@ public sealed record SessionView(Guid SessionId, string Mode, string Status, str
 /// (tenant-wide or one group per routing key) and its own operator group, which receives its sessions' messages.
 /// </summary>
 [Authorize(AuthenticationSchemes = HubTokenAuthenticationHandler.OperatorScheme)]
-public sealed class OperatorHub(IMediator mediator, OperatorAccess access, IAssignmentRepository assignments, OperatorConnections live,
+public sealed class OperatorHub(IMediator mediator, OperatorAccess access, OperatorConnections live,
     Core.Operators.IOperatorRepository operators, Core.Tenants.ITenantRepository tenants, TimeProvider clock) : Hub
 {
     private Guid OperatorId => Guid.Parse(Context.User!.FindFirst(JwtRegisteredClaimNames.Sub)!.Value);
@@ -103,15 +103,7 @@ public sealed class OperatorHub(IMediator mediator, OperatorAccess access, IAssi
         AssignmentView.From(await mediator.Send(new CloseAssignmentCommand(TenantId, OperatorId, args.AssignmentId, args.Resolution),
             Context.ConnectionAborted));
 
-    public async Task<IReadOnlyList<MessageEvent>> History(OperatorHistoryArgs args)
-    {
-        var mine = (await assignments.ListAssignedAsync(TenantId, OperatorId, Context.ConnectionAborted)).Any(a => a.SessionId == args.SessionId);
-        if (!mine)
-        {
-            throw new Core.Common.NotFoundException(Core.Common.ErrorCodes.SessionNotFound, "Session not found");
-        }
-
-        return (await mediator.Send(new GetSessionHistoryQuery(TenantId, args.SessionId, args.AfterSeq, args.Limit), Context.ConnectionAborted))
-            .Select(MessageEvent.From).ToList();
-    }
+    public async Task<IReadOnlyList<MessageEvent>> History(OperatorHistoryArgs args) =>
+        (await mediator.Send(new GetSessionHistoryQuery(TenantId, args.SessionId, args.AfterSeq, args.Limit, OperatorId), Context.ConnectionAborted))
+        .Select(MessageEvent.From).ToList();
 }
