@@ -5,7 +5,7 @@ using NUnit.Framework;
 
 namespace Bloonio.Relay.Tests.Security;
 
-/// <summary>Every vector of shared/spec/hmac1-vectors.json, each intermediate value checked.</summary>
+/// <summary>Every vector of docs/signers/hmac1-vectors.json (the contract's vectors), each intermediate value checked.</summary>
 public sealed class Hmac1VectorTests
 {
     public sealed record Vector(

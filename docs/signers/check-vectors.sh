@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Runs sign.sh, sign.py and sign.mjs against every HMAC#1 test vector.
-#   check-vectors.sh [vectors.json]   (default: shared/spec/hmac1-vectors.json next to the repo)
+#   check-vectors.sh [vectors.json]   (default: hmac1-vectors.json in this folder)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-vectors=${1:-$here/../../../shared/spec/hmac1-vectors.json}
+vectors=${1:-$here/hmac1-vectors.json}
 [[ -f $vectors ]] || { echo "no vectors file: $vectors" >&2; exit 2; }
 
 failed=0 count=0
