@@ -25,10 +25,8 @@ public static class DependencyInjection
             services.AddTransient(service, implementation);
         }
 
-        foreach (var result in AssemblyScanner.FindValidatorsInAssembly(typeof(DependencyInjection).Assembly))
-        {
-            services.AddTransient(result.InterfaceType, result.ValidatorType);
-        }
+        // Validators hold no state: one instance each, found by FluentValidation's own scanner.
+        services.AddValidatorsFromAssembly(typeof(DependencyInjection).Assembly, ServiceLifetime.Singleton);
 
         services.AddTransient(typeof(IPipelineBehavior<,>), typeof(UnhandledExceptionBehavior<,>));
         services.AddTransient(typeof(IPipelineBehavior<,>), typeof(TenantAccessBehavior<,>));

@@ -190,7 +190,7 @@ public sealed class TwoNodeTests
         await _redis.StartAsync();
         foreach (var node in new[] { _a, _b })
         {
-            await node.Services.GetRequiredService<RedisBackplane>().WhenConnectedAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            await node.Services.GetRequiredService<RedisConnection>().WhenConnectedAsync().WaitAsync(TimeSpan.FromSeconds(30));
         }
 
         var (token2, session2) = await VisitorTokenAsync();

@@ -84,11 +84,11 @@ public sealed class OperatorTokenValidator(JwtKeyRing keys, TimeProvider clock, 
             : null;
     }
 
-    private static (Guid, string)? ReadSingleTenant(string? json)
+    internal static (Guid, string)? ReadSingleTenant(string? json)
     {
-        if (json is null)
+        if (json is null || !json.StartsWith('{'))
         {
-            return null;
+            return null; // tids must be an object ({tenant_id: role}); a string or anything else is no tenant at all
         }
 
         using var document = JsonDocument.Parse(json);

@@ -20,6 +20,7 @@ public static class RelayPipeline
         });
 
         app.UseWhen(c => c.Request.Path.StartsWithSegments("/api/v1/widget"), widget => widget.Use(WidgetCors.HandlePreflightAsync));
+        app.UseWhen(c => c.Request.Path.StartsWithSegments("/hubs"), hubs => hubs.Use(HubCors.HandleAsync));
         app.UseWhen(c => c.Request.Path.StartsWithSegments("/api"), api => api.UseMiddleware<ApiBodyMiddleware>());
         app.UseWhen(c => c.Request.Path.StartsWithSegments("/api/v1/relay"), api => api.UseMiddleware<Hmac1Middleware>());
         app.UseWhen(c => c.Request.Path.StartsWithSegments("/api/v1/admin"), api => api.UseMiddleware<AdminKeyMiddleware>());
@@ -48,7 +49,7 @@ public static class RelayPipeline
                 postgres = false;
             }
 
-            var redis = services.GetService<Scaling.RedisBackplane>() is { } backplane ? await backplane.PingAsync() : (bool?)null;
+            var redis = services.GetService<Scaling.RedisConnection>() is { } backplane ? await backplane.PingAsync() : (bool?)null;
             var ready = postgres && redis != false;
             return Results.Json(new { status = ready ? "ready" : "not_ready", postgres = postgres ? "up" : "down",
                     redis = redis switch { null => "not configured", true => "up", false => "down" } },

@@ -104,19 +104,16 @@ public static class RelayWebServices
                 c.Timeout = TimeSpan.FromSeconds(configuration.GetValue("Relay:Brain:TimeoutSeconds", 15));
             });
         }
-        services.AddAuthentication()
-            .AddScheme<HubTokenOptions, HubTokenAuthenticationHandler>(HubTokenAuthenticationHandler.VisitorScheme,
-                o => o.Audience = RelayTokenNames.VisitorAudience)
-            .AddScheme<HubTokenOptions, HubTokenAuthenticationHandler>(HubTokenAuthenticationHandler.OperatorScheme,
-                o => o.Audience = RelayTokenNames.OperatorAudience);
+        services.AddHubAuthentication();
         services.AddAuthorization();
-        services.AddRelayRedisBackplane(configuration["Relay:Redis"]);
         services.AddSignalR(o =>
             {
                 o.MaximumReceiveMessageSize = 32 * 1024;
                 o.AddFilter<HubErrorFilter>();
             })
-            .AddJsonProtocol(o => RelayJson.Configure(o.PayloadSerializerOptions));
+            .AddJsonProtocol(o => HubJson.Configure(o.PayloadSerializerOptions))
+            .AddMessagePackProtocol(o => o.SerializerOptions = HubMessagePack.Options)
+            .AddRelayScaleOut(configuration["Relay:Redis"]);
 
         services.AddConsoleAuth();
         services.AddControllersWithViews(o => o.Filters.Add(new ModelBindingFailureFilter()))

@@ -1,11 +1,9 @@
-using System.Text.Json;
 using Bloonio.Relay.Core.Assignments;
 using Bloonio.Relay.Core.Sessions;
 using Bloonio.Relay.Web.Auth;
 using MediatR;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
-using Microsoft.IdentityModel.JsonWebTokens;
 
 namespace Bloonio.Relay.Web.Hubs;
 
@@ -17,20 +15,13 @@ public sealed record SessionView(Guid SessionId, string Mode, string Status, str
 /// <c>/hubs/operator</c>: the token's single tenant is the scope. On connect the connection joins its queues
 /// (tenant-wide or one group per routing key) and its own operator group, which receives its sessions' messages.
 /// </summary>
-[Authorize(AuthenticationSchemes = HubTokenAuthenticationHandler.OperatorScheme)]
+[Authorize(AuthenticationSchemes = HubAuthentication.OperatorScheme)]
 public sealed class OperatorHub(IMediator mediator, OperatorAccess access, OperatorConnections live,
     Core.Operators.IOperatorRepository operators, Core.Tenants.ITenantRepository tenants, TimeProvider clock) : Hub
 {
-    private Guid OperatorId => Guid.Parse(Context.User!.FindFirst(JwtRegisteredClaimNames.Sub)!.Value);
+    private Guid OperatorId => HubAuthentication.SubjectOf(Context.User!);
 
-    private Guid TenantId
-    {
-        get
-        {
-            using var tids = JsonDocument.Parse(Context.User!.FindFirst(RelayTokenNames.TenantRoles)!.Value);
-            return Guid.Parse(tids.RootElement.EnumerateObject().Single().Name);
-        }
-    }
+    private Guid TenantId => HubAuthentication.TenantOf(Context.User!)!.Value;
 
     public override async Task OnConnectedAsync()
     {

@@ -19,12 +19,12 @@ public sealed class ClusterMembershipListener : IOperatorMembershipListener, ITe
     private const string Channel = "relay:cluster";
     private readonly OperatorConnections _operators;
     private readonly VisitorConnections _visitors;
-    private readonly RedisBackplane? _redis;
+    private readonly RedisConnection? _redis;
     private readonly ILogger<ClusterMembershipListener> _logger;
     private readonly string _node = Guid.NewGuid().ToString("N");
 
     public ClusterMembershipListener(OperatorConnections operators, VisitorConnections visitors, ILogger<ClusterMembershipListener> logger,
-        RedisBackplane? redis = null)
+        RedisConnection? redis = null)
     {
         (_operators, _visitors, _redis, _logger) = (operators, visitors, redis, logger);
         _redis?.Subscribe(Channel, OnMessage);

@@ -8,7 +8,7 @@ namespace Bloonio.Relay.Web.Scaling;
 /// The HMAC#1 replay cache shared by every node: one SET NX with the window as expiry. While Redis is unreachable it
 /// falls back to PostgreSQL's cache, which is shared by every node too (slower, never wrong).
 /// </summary>
-public sealed class RedisReplayCache(RedisBackplane redis, Data.Security.PostgresReplayCache fallback) : IReplayCache
+public sealed class RedisReplayCache(RedisConnection redis, Data.Security.PostgresReplayCache fallback) : IReplayCache
 {
     public async Task<bool> TryRememberAsync(Guid tenantId, byte[] requestDigest, DateTimeOffset expiresAt, CancellationToken ct)
     {
@@ -23,7 +23,7 @@ public sealed class RedisReplayCache(RedisBackplane redis, Data.Security.Postgre
             return await redis.Database.StringSetAsync($"relay:replay:{tenantId:N}:{Convert.ToHexString(requestDigest)}", "1",
                 ttl > TimeSpan.FromSeconds(1) ? ttl : TimeSpan.FromSeconds(1), When.NotExists);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (RedisConnection.IsFailure(ex))
         {
             return await fallback.TryRememberAsync(tenantId, requestDigest, expiresAt, ct);
         }
@@ -34,7 +34,7 @@ public sealed class RedisReplayCache(RedisBackplane redis, Data.Security.Postgre
 /// Fixed one-minute windows shared by every node: INCR, and an expiry on the window's first hit. While Redis is
 /// unreachable each node counts on its own (limits are then per node, generous rather than refusing everyone).
 /// </summary>
-public sealed class RedisRateLimiter(RedisBackplane redis, InMemoryRateLimiter fallback, TimeProvider clock) : IRateLimiter
+public sealed class RedisRateLimiter(RedisConnection redis, InMemoryRateLimiter fallback, TimeProvider clock) : IRateLimiter
 {
     public async Task<RateLimitDecision> AcquireAsync(string key, int limit, CancellationToken ct)
     {
@@ -47,7 +47,7 @@ public sealed class RedisRateLimiter(RedisBackplane redis, InMemoryRateLimiter f
         {
             return await AcquireSharedAsync(key, limit);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (RedisConnection.IsFailure(ex))
         {
             return await fallback.AcquireAsync(key, limit, ct);
         }

@@ -1,34 +1,41 @@
 using Bloonio.Relay.Core.Quotas;
 using Bloonio.Relay.Core.Security;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.StackExchangeRedis;
 
 namespace Bloonio.Relay.Web.Scaling;
 
 public static class ScalingServices
 {
     /// <summary>
-    /// The one switch between one node and several: with <c>Relay:Redis</c> set, SignalR sends, the replay cache, rate
-    /// limits and cluster events go through Redis. Swap this for Microsoft.AspNetCore.SignalR.StackExchangeRedis's
-    /// AddStackExchangeRedis where that package is available; the rest stays.
+    /// The one switch between one node and several: with <c>Relay:Redis</c> set, SignalR runs on the official Redis
+    /// backplane (wrapped so a node keeps serving its own connections while Redis is away), and the replay cache, rate
+    /// limits and cluster events go through the same Redis connection.
     /// </summary>
-    public static IServiceCollection AddRelayRedisBackplane(this IServiceCollection services, string? redis)
+    public static ISignalRServerBuilder AddRelayScaleOut(this ISignalRServerBuilder signalR, string? redis)
     {
+        var services = signalR.Services;
         if (string.IsNullOrWhiteSpace(redis))
         {
             services.AddSingleton<ClusterMembershipListener>(p => new ClusterMembershipListener(
                 p.GetRequiredService<Hubs.OperatorConnections>(), p.GetRequiredService<Hubs.VisitorConnections>(),
                 p.GetRequiredService<ILogger<ClusterMembershipListener>>()));
-            return services;
+            return signalR;
         }
 
-        services.AddSingleton(p => new RedisBackplane(redis, p.GetRequiredService<ILogger<RedisBackplane>>()));
-        services.AddSingleton(typeof(HubLifetimeManager<>), typeof(RedisHubLifetimeManager<>));
+        services.AddSingleton(p => new RedisConnection(redis, p.GetRequiredService<ILogger<RedisConnection>>()));
+        signalR.AddStackExchangeRedis(_ => { });
+        // The backplane shares the node's connection instead of opening its own (same settings: fail fast, reconnect).
+        services.AddOptions<RedisOptions>().Configure<IServiceProvider>((o, p) =>
+            o.ConnectionFactory = _ => Task.FromResult(p.GetRequiredService<RedisConnection>().Multiplexer));
+        services.AddSingleton(typeof(HubLifetimeManager<>), typeof(LocalFallbackHubLifetimeManager<>));
+
         services.AddSingleton<IReplayCache, RedisReplayCache>();
         services.AddSingleton<InMemoryRateLimiter>();
         services.AddSingleton<IRateLimiter, RedisRateLimiter>();
         services.AddSingleton<ClusterMembershipListener>(p => new ClusterMembershipListener(
             p.GetRequiredService<Hubs.OperatorConnections>(), p.GetRequiredService<Hubs.VisitorConnections>(),
-            p.GetRequiredService<ILogger<ClusterMembershipListener>>(), p.GetRequiredService<RedisBackplane>()));
-        return services;
+            p.GetRequiredService<ILogger<ClusterMembershipListener>>(), p.GetRequiredService<RedisConnection>()));
+        return signalR;
     }
 }

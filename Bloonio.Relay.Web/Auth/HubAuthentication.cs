@@ -1,0 +1,69 @@
+using System.Security.Claims;
+using System.Text.Json;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.IdentityModel.JsonWebTokens;
+
+namespace Bloonio.Relay.Web.Auth;
+
+/// <summary>
+/// The hubs' authentication: ASP.NET Core's JwtBearer, one scheme per hub with its own audience, so a visitor token
+/// never opens the operator hub. The token comes from a Bearer header or, where a browser cannot set one (WebSockets,
+/// server-sent events), from <c>access_token</c> in the query string. Operator tokens are also checked against the
+/// membership (active, token version not revoked).
+/// </summary>
+public static class HubAuthentication
+{
+    public const string VisitorScheme = "visitor-token";
+    public const string OperatorScheme = "operator-token";
+
+    public static IServiceCollection AddHubAuthentication(this IServiceCollection services)
+    {
+        services.AddAuthentication()
+            .AddJwtBearer(VisitorScheme, _ => { })
+            .AddJwtBearer(OperatorScheme, _ => { });
+        services.AddOptions<JwtBearerOptions>(VisitorScheme)
+            .Configure<OperatorTokenValidator>((o, validator) => Configure(o, validator, RelayTokenNames.VisitorAudience));
+        services.AddOptions<JwtBearerOptions>(OperatorScheme)
+            .Configure<OperatorTokenValidator>((o, validator) => Configure(o, validator, RelayTokenNames.OperatorAudience));
+        return services;
+    }
+
+    private static void Configure(JwtBearerOptions options, OperatorTokenValidator validator, string audience)
+    {
+        options.TokenValidationParameters = validator.Parameters(audience);
+        options.MapInboundClaims = false; // keep sub, tid, sid and tids as issued
+        options.Events = new JwtBearerEvents
+        {
+            OnMessageReceived = context =>
+            {
+                if (string.IsNullOrEmpty(context.Request.Headers.Authorization) && context.Request.Query["access_token"] is { Count: > 0 } token)
+                {
+                    context.Token = token.ToString();
+                }
+
+                return Task.CompletedTask;
+            },
+            OnTokenValidated = async context =>
+            {
+                if (audience == RelayTokenNames.OperatorAudience
+                    && await validator.CheckMembershipAsync((ClaimsIdentity)context.Principal!.Identity!, context.HttpContext.RequestAborted) is null)
+                {
+                    context.Fail("membership inactive or token revoked");
+                }
+            },
+        };
+    }
+
+    /// <summary>The tenant of a hub caller: a visitor token's <c>tid</c>, or an operator token's single tenant.</summary>
+    public static Guid? TenantOf(ClaimsPrincipal user)
+    {
+        if (Guid.TryParse(user.FindFirst(RelayTokenNames.TenantId)?.Value, out var visitorTenant))
+        {
+            return visitorTenant;
+        }
+
+        return OperatorTokenValidator.ReadSingleTenant(user.FindFirst(RelayTokenNames.TenantRoles)?.Value) is var (tenantId, _) ? tenantId : null;
+    }
+
+    public static Guid SubjectOf(ClaimsPrincipal user) => Guid.Parse(user.FindFirst(JwtRegisteredClaimNames.Sub)!.Value);
+}
