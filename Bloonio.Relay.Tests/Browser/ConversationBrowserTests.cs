@@ -1,3 +1,6 @@
+using Bloonio.Relay.Tests.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Playwright;
 using NUnit.Framework;
 
@@ -72,5 +75,74 @@ public sealed class ConversationBrowserTests : BrowserTestBase
         var panel = await phone.GetByTestId("panel").BoundingBoxAsync();
         Assert.That(panel!.Width, Is.EqualTo(390).Within(1), "full width on a phone");
         await ScreenshotAsync(phone, "widget-phone");
+    }
+
+    [Test]
+    public async Task TheWidgetOnAnotherSiteHoldsAConversationOverLongPolling()
+    {
+        var html = "";
+        var site = LoopbackApp.Create();
+        site.MapGet("/", () => Results.Content(html, "text/html; charset=utf-8"));
+        var siteUrl = await LoopbackApp.StartAsync(site);
+        try
+        {
+            var origin = siteUrl.GetLeftPart(UriPartial.Authority);
+            Assert.That(origin, Is.Not.EqualTo(BaseUrl.TrimEnd('/')), "the shop is another origin than the relay");
+            var shop = await Api.CreateTenantAsync("Shop on another site");
+            (await Api.AdminAsync(HttpMethod.Patch, $"/api/v1/admin/tenants/{shop.TenantId}", new
+            {
+                allowed_origins = new[] { origin },
+                faq = new[] { new { question = "What are your opening hours?", answer = "We are open 9:00–18:00, Monday to Friday." } },
+            })).ShouldBe(200);
+            html = $"""
+                <!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title></head>
+                <body><h1>A shop on another origin</h1>
+                <script src="{BaseUrl.TrimEnd('/')}/widget.js" data-widget-key="{shop.WidgetKey}" data-transports="long-polling" defer></script>
+                </body></html>
+                """;
+
+            var visitor = await NewPageAsync();
+            var webSockets = 0;
+            var hubRequests = new List<string>();
+            visitor.WebSocket += (_, _) => webSockets++;
+            visitor.Request += (_, r) =>
+            {
+                if (r.Url.Contains("/hubs/visitor", StringComparison.Ordinal))
+                {
+                    hubRequests.Add($"{r.Method} {new Uri(r.Url).AbsolutePath}");
+                }
+            };
+            await visitor.GotoAsync(siteUrl.ToString());
+            await visitor.GetByTestId("launcher").ClickAsync();
+            await visitor.GetByTestId("input").FillAsync("What are your opening hours?");
+            await visitor.GetByTestId("send").ClickAsync();
+            await Assertions.Expect(visitor.Locator("[data-testid=message][data-sender=bot]").Last).ToContainTextAsync("9:00");
+            await visitor.GetByTestId("human").ClickAsync();
+            await Assertions.Expect(visitor.GetByTestId("queue-status")).ToBeVisibleAsync();
+
+            var email = $"shop-{Guid.NewGuid():N}@acme.test";
+            (await Api.SignedAsync(shop, HttpMethod.Post, "/api/v1/relay/provision/operator", new { email, display_name = "Noor" })).ShouldBe(201);
+            var token = (await Api.SignedAsync(shop, HttpMethod.Post, "/api/v1/relay/fetch/operator-token", new { email }))
+                .ShouldBe(200).Data.GetProperty("operator_token").GetString()!;
+            var inbox = await NewPageAsync();
+            await inbox.GotoAsync($"{BaseUrl}/operator#token={Uri.EscapeDataString(token)}");
+            await inbox.GetByTestId("queue-item").First.GetByTestId("accept").ClickAsync();
+            await inbox.GetByTestId("composer").FillAsync("Hello from the shop's team");
+            await inbox.GetByTestId("send").ClickAsync();
+            await Assertions.Expect(visitor.Locator("[data-testid=message][data-sender=operator]").Last).ToContainTextAsync("shop's team");
+            await visitor.GetByTestId("input").FillAsync("Thanks, over long polling");
+            await visitor.GetByTestId("send").ClickAsync();
+            await Assertions.Expect(inbox.Locator("[data-testid=conversation] [data-testid=message][data-sender=visitor]").Last)
+                .ToContainTextAsync("over long polling");
+            await ScreenshotAsync(visitor, "widget-cross-origin-long-polling");
+
+            Assert.That(webSockets, Is.Zero, "the widget was told to use long polling");
+            Assert.That(hubRequests, Does.Contain("POST /hubs/visitor/negotiate").And.Contain("GET /hubs/visitor"),
+                "negotiated and polled across origins");
+        }
+        finally
+        {
+            await LoopbackApp.StopAsync(site);
+        }
     }
 }

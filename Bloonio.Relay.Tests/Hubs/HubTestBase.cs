@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Bloonio.Relay.Tests.Infrastructure;
+using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 using NUnit.Framework;
@@ -46,9 +47,10 @@ public abstract class HubTestBase : TenantTestBase
             .ShouldBe(200).Data.GetProperty("operator_token").GetString()!;
     }
 
-    protected async Task<HubConnection> ConnectAsync(string hubPath, string token)
+    protected async Task<HubConnection> ConnectAsync(string hubPath, string token,
+        HttpTransportType transports = HubConnections.AllTransports, bool messagePack = false)
     {
-        var connection = HubConnections.ForTestServer(RelayFactory.Shared.Server, hubPath, token);
+        var connection = HubConnections.ForTestServer(RelayFactory.Shared.Server, hubPath, token, transports, messagePack);
         _connections.Add(connection);
         await connection.StartReadyAsync(hubPath);
         return connection;

@@ -26,6 +26,12 @@ public sealed class TwoNodeTests
         await _redis.StartAsync();
         _a = Node();
         _b = Node();
+        foreach (var node in new[] { _a, _b })
+        {
+            // Started now (the factory would start each on first use), each with Redis up.
+            await node.Services.GetRequiredService<RedisConnection>().WhenConnectedAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        }
+
         _api = new RelayApi(_a);
         _tenant = await _api.CreateTenantAsync();
     }
@@ -46,9 +52,10 @@ public sealed class TwoNodeTests
 
     private RelayFactory Node() => new(new Dictionary<string, string?> { ["Relay:Redis"] = _redis.ConnectionString });
 
-    private async Task<HubConnection> ConnectAsync(RelayFactory node, string path, string token)
+    private async Task<HubConnection> ConnectAsync(RelayFactory node, string path, string token, bool reconnect = false)
     {
-        var connection = HubConnections.ForTestServer(node.Server, path, token);
+        var connection = HubConnections.ForTestServer(node.Server, path, token,
+            configure: reconnect ? b => b.WithAutomaticReconnect([TimeSpan.Zero, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1)]) : null);
         _connections.Add(connection);
         await connection.StartReadyAsync(path);
         return connection;
@@ -232,5 +239,73 @@ public sealed class TwoNodeTests
         var history = (await InvokeAsync(visitorB, "History", new { after_seq = 0 })).EnumerateArray().Select(m => m.GetProperty("seq").GetInt32());
         Assert.That(history, Is.EqualTo(new[] { 1, 2, 3, 4 }));
         Assert.That(sessionId, Is.Not.EqualTo(Guid.Empty));
+    }
+
+    [Test]
+    public async Task AConnectionThatJoinedWhileRedisWasAwayReconnectsThroughTheBackplaneWhenItIsBack()
+    {
+        await _redis.StopAsync();
+        var operatorB = await ConnectAsync(_b, "/hubs/operator", await OperatorTokenAsync(), reconnect: true);
+        var offers = HubEvents<JsonElement>.On(operatorB, "assignment_waiting");
+        var reconnected = Reconnected(operatorB);
+
+        await _redis.StartAsync();
+        await reconnected.WaitAsync(TimeSpan.FromSeconds(30)); // node B closed it once Redis was back, allowing a reconnect
+        await operatorB.InvokeAsync<object>("ListMine").WaitAsync(TimeSpan.FromSeconds(10)); // its groups are joined before this returns
+        await _a.Services.GetRequiredService<RedisConnection>().WhenConnectedAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        var (token, sessionId) = await VisitorTokenAsync();
+        await InvokeAsync(await ConnectAsync(_a, "/hubs/visitor", token), "Send", new { client_message_id = "x", text = "from node A" });
+        Assert.That((await offers.WaitForAsync(o => o.GetProperty("session_id").GetGuid() == sessionId)).GetProperty("session_id").GetGuid(),
+            Is.EqualTo(sessionId), "the offer crossed from A to B through Redis");
+    }
+
+    [Test]
+    public async Task ANodeStartedWhileRedisIsAwayServesAndJoinsTheClusterWhenRedisComes()
+    {
+        await _redis.StopAsync();
+        await using var c = Node();
+        var email = $"late-{Guid.NewGuid():N}@example.com";
+        var operatorC = await ConnectAsync(c, "/hubs/operator", await OperatorTokenAsync(null, email), reconnect: true);
+        var offers = HubEvents<JsonElement>.On(operatorC, "assignment_waiting");
+        var (localToken, localSession) = await VisitorTokenAsync();
+        await InvokeAsync(await ConnectAsync(c, "/hubs/visitor", localToken), "Send", new { client_message_id = "l", text = "same node" });
+        Assert.That((await offers.NextAsync()).GetProperty("session_id").GetGuid(), Is.EqualTo(localSession), "served without Redis");
+
+        var reconnected = Reconnected(operatorC);
+        await _redis.StartAsync();
+        await reconnected.WaitAsync(TimeSpan.FromSeconds(30));
+        await operatorC.InvokeAsync<object>("ListMine").WaitAsync(TimeSpan.FromSeconds(10));
+        await _a.Services.GetRequiredService<RedisConnection>().WhenConnectedAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        var (token, sessionId) = await VisitorTokenAsync();
+        await InvokeAsync(await ConnectAsync(_a, "/hubs/visitor", token), "Send", new { client_message_id = "y", text = "from node A" });
+        Assert.That((await offers.WaitForAsync(o => o.GetProperty("session_id").GetGuid() == sessionId)).GetProperty("session_id").GetGuid(),
+            Is.EqualTo(sessionId), "the late node's backplane hears node A");
+
+        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        operatorC.Closed += _ =>
+        {
+            closed.TrySetResult();
+            return Task.CompletedTask;
+        };
+        operatorC.Reconnecting += _ =>
+        {
+            closed.TrySetResult();
+            return Task.CompletedTask;
+        };
+        (await _api.SignedAsync(_tenant, HttpMethod.Post, "/api/v1/relay/deprovision/operator", new { email })).ShouldBe(200);
+        await closed.Task.WaitAsync(TimeSpan.FromSeconds(10)); // the cluster event, subscribed while Redis was away, arrived
+    }
+
+    private static Task Reconnected(HubConnection connection)
+    {
+        var reconnected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        connection.Reconnected += _ =>
+        {
+            reconnected.TrySetResult();
+            return Task.CompletedTask;
+        };
+        return reconnected.Task;
     }
 }

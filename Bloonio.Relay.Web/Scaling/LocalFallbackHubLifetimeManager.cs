@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Protocol;
 using Microsoft.AspNetCore.SignalR.StackExchangeRedis;
 
 namespace Bloonio.Relay.Web.Scaling;
@@ -179,7 +180,7 @@ public sealed class LocalFallbackHubLifetimeManager<THub> : HubLifetimeManager<T
         _localOnly[connection.ConnectionId] = connection;
         if (_redis.IsConnected)
         {
-            connection.Abort();
+            _ = CloseForReconnectAsync(connection);
         }
     }
 
@@ -209,7 +210,25 @@ public sealed class LocalFallbackHubLifetimeManager<THub> : HubLifetimeManager<T
         {
             _logger.LogInformation("Closing connection {ConnectionId} that joined while Redis was away, so it reconnects through the backplane",
                 connection.ConnectionId);
-            connection.Abort();
+            _ = CloseForReconnectAsync(connection);
         }
+    }
+
+    /// <summary>
+    /// A close message that allows reconnecting (what SignalR itself sends when a server stops), so the official clients
+    /// reconnect at once, then the end of the connection. A bare abort would look like a clean close: no reconnect.
+    /// </summary>
+    private async Task CloseForReconnectAsync(HubConnectionContext connection)
+    {
+        try
+        {
+            await connection.WriteAsync(new CloseMessage("reconnecting: the relay's cluster link is back", allowReconnect: true));
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or InvalidOperationException)
+        {
+            // Already going: the abort below is all that is left to do.
+        }
+
+        connection.Abort();
     }
 }

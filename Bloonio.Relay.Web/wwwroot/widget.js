@@ -9,6 +9,9 @@
  * merged by their per-session seq, History(after_seq) catches up after every (re)connect, and what the visitor sends
  * waits in an outbox (also in localStorage) until the relay acknowledges it, so a network drop or a reload loses
  * nothing (the relay de-duplicates by client_message_id).
+ * The connection tries WebSockets first and falls back to server-sent events, then long polling, from any allowed
+ * origin (the relay answers CORS for its hubs); data-transports="long-polling" (or "websockets", "server-sent-events",
+ * comma-separated) narrows that, for networks whose proxies break one of them.
  *
  * Public API: window.BloonioChat = { open(), close(), toggle(), state() }.
  * Test hooks: host #bloonio-chat-widget; data-testid launcher, unread-badge, panel, message-list, message (data-seq,
@@ -38,6 +41,8 @@
   var BASE = SRC.origin + SRC.pathname.replace(/\/widget\.js$/, "");
   var SAME_ORIGIN = SRC.origin === location.origin;
   var DEBUG = script.hasAttribute("data-debug");
+  var TRANSPORTS = (script.getAttribute("data-transports") || "").toLowerCase().split(",")
+    .map(function (t) { return t.trim(); }).filter(Boolean);
 
   var API_CONFIG = "/api/v1/widget/config";
   var API_SESSIONS = "/api/v1/widget/sessions";
@@ -413,17 +418,22 @@
     return s ? s.visitor_token : "";
   }
 
+  /** data-transports as SignalR's flags; 0 (the client's default order) when absent or unknown. */
+  function transportFlags(signalR) {
+    var names = { "websockets": "WebSockets", "server-sent-events": "ServerSentEvents", "sse": "ServerSentEvents", "long-polling": "LongPolling" };
+    return TRANSPORTS.reduce(function (flags, t) {
+      return names[t] ? flags | signalR.HttpTransportType[names[t]] : flags;
+    }, 0);
+  }
+
   function connect() {
     if (S.conn || !S.session || S.status === "closed") return Promise.resolve();
     clearTimeout(restartTimer);
     return loadSignalR().then(function (signalR) {
       if (S.conn || !S.session) return;
       var options = { accessTokenFactory: tokenFactory };
-      if (!SAME_ORIGIN) {
-        // Across origins, WebSockets need no CORS (negotiate would); the token rides in the query string.
-        options.skipNegotiation = true;
-        options.transport = signalR.HttpTransportType.WebSockets;
-      }
+      var transport = transportFlags(signalR);
+      if (transport) options.transport = transport;
       var conn = new signalR.HubConnectionBuilder()
         .withUrl(BASE + (S.session.hub_url || "/hubs/visitor"), options)
         .withAutomaticReconnect({
