@@ -77,8 +77,14 @@ public sealed class ConversationBrowserTests : BrowserTestBase
         await ScreenshotAsync(phone, "widget-phone");
     }
 
-    [Test]
-    public async Task TheWidgetOnAnotherSiteHoldsAConversationOverLongPolling()
+    /// <summary>
+    /// The widget on a shop's own site (another origin): a WebSocket without negotiating by default (no sticky load
+    /// balancer needed), negotiate and a fallback transport when a proxy breaks WebSockets, or what data-transports says.
+    /// </summary>
+    [TestCase("websockets")]
+    [TestCase("websockets blocked")]
+    [TestCase("long-polling attribute")]
+    public async Task TheWidgetOnAnotherSiteHoldsAConversation(string network)
     {
         var html = "";
         var site = LoopbackApp.Create();
@@ -97,11 +103,17 @@ public sealed class ConversationBrowserTests : BrowserTestBase
             html = $"""
                 <!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title></head>
                 <body><h1>A shop on another origin</h1>
-                <script src="{BaseUrl.TrimEnd('/')}/widget.js" data-widget-key="{shop.WidgetKey}" data-transports="long-polling" defer></script>
+                <script src="{BaseUrl.TrimEnd('/')}/widget.js" data-widget-key="{shop.WidgetKey}" {(network == "long-polling attribute" ? "data-transports=\"long-polling\"" : "")} defer></script>
                 </body></html>
                 """;
 
             var visitor = await NewPageAsync();
+            if (network == "websockets blocked")
+            {
+                // A proxy that accepts the upgrade and then drops it, whatever the page tries.
+                await visitor.RouteWebSocketAsync(new System.Text.RegularExpressions.Regex("/hubs/visitor"), ws => ws.CloseAsync());
+            }
+
             var webSockets = 0;
             var hubRequests = new List<string>();
             visitor.WebSocket += (_, _) => webSockets++;
@@ -130,15 +142,25 @@ public sealed class ConversationBrowserTests : BrowserTestBase
             await inbox.GetByTestId("composer").FillAsync("Hello from the shop's team");
             await inbox.GetByTestId("send").ClickAsync();
             await Assertions.Expect(visitor.Locator("[data-testid=message][data-sender=operator]").Last).ToContainTextAsync("shop's team");
-            await visitor.GetByTestId("input").FillAsync("Thanks, over long polling");
+            await visitor.GetByTestId("input").FillAsync($"Thanks, over {network}");
             await visitor.GetByTestId("send").ClickAsync();
             await Assertions.Expect(inbox.Locator("[data-testid=conversation] [data-testid=message][data-sender=visitor]").Last)
-                .ToContainTextAsync("over long polling");
-            await ScreenshotAsync(visitor, "widget-cross-origin-long-polling");
+                .ToContainTextAsync($"over {network}");
 
-            Assert.That(webSockets, Is.Zero, "the widget was told to use long polling");
-            Assert.That(hubRequests, Does.Contain("POST /hubs/visitor/negotiate").And.Contain("GET /hubs/visitor"),
-                "negotiated and polled across origins");
+            var negotiated = hubRequests.Contains("POST /hubs/visitor/negotiate");
+            var fellBack = hubRequests.Contains("GET /hubs/visitor"); // server-sent events or long polling
+            switch (network)
+            {
+                case "websockets":
+                    Assert.That((negotiated, fellBack, webSockets), Is.EqualTo((false, false, 1)), "one WebSocket, no negotiate: no sticky sessions needed");
+                    break;
+                case "websockets blocked":
+                    Assert.That((negotiated, fellBack), Is.EqualTo((true, true)), "negotiated, then a fallback transport across origins");
+                    break;
+                default:
+                    Assert.That((negotiated, fellBack, webSockets), Is.EqualTo((true, true, 0)), "long polling only, across origins");
+                    break;
+            }
         }
         finally
         {

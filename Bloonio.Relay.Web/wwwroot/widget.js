@@ -9,9 +9,10 @@
  * merged by their per-session seq, History(after_seq) catches up after every (re)connect, and what the visitor sends
  * waits in an outbox (also in localStorage) until the relay acknowledges it, so a network drop or a reload loses
  * nothing (the relay de-duplicates by client_message_id).
- * The connection tries WebSockets first and falls back to server-sent events, then long polling, from any allowed
- * origin (the relay answers CORS for its hubs); data-transports="long-polling" (or "websockets", "server-sent-events",
- * comma-separated) narrows that, for networks whose proxies break one of them.
+ * The connection opens a WebSocket straight away (no negotiate request, so no sticky load balancer is needed); if that
+ * fails it negotiates and lets the client fall back to server-sent events or long polling, and if WebSockets still
+ * break after negotiating, it leaves them out. data-transports="long-polling" (or "websockets", "server-sent-events",
+ * comma-separated) fixes the choice instead, for networks whose proxies break one of them.
  *
  * Public API: window.BloonioChat = { open(), close(), toggle(), state() }.
  * Test hooks: host #bloonio-chat-widget; data-testid launcher, unread-badge, panel, message-list, message (data-seq,
@@ -418,6 +419,27 @@
     return s ? s.visitor_token : "";
   }
 
+  // 0: a WebSocket without negotiating; 1: negotiate, every transport; 2: negotiate, no WebSockets. Moves on after a
+  // failed start, unless data-transports chose.
+  var fallbackLevel = 0;
+  var failedRounds = 0; // rounds of all three ways that failed in a row, for the pause between rounds
+
+  function connectionOptions(signalR) {
+    var options = { accessTokenFactory: tokenFactory };
+    var chosen = transportFlags(signalR);
+    var T = signalR.HttpTransportType;
+    if (chosen) {
+      options.transport = chosen;
+      if (chosen === T.WebSockets) options.skipNegotiation = true;
+    } else if (fallbackLevel === 0) {
+      options.transport = T.WebSockets;
+      options.skipNegotiation = true;
+    } else if (fallbackLevel === 2) {
+      options.transport = T.ServerSentEvents | T.LongPolling;
+    }
+    return options;
+  }
+
   /** data-transports as SignalR's flags; 0 (the client's default order) when absent or unknown. */
   function transportFlags(signalR) {
     var names = { "websockets": "WebSockets", "server-sent-events": "ServerSentEvents", "sse": "ServerSentEvents", "long-polling": "LongPolling" };
@@ -431,9 +453,7 @@
     clearTimeout(restartTimer);
     return loadSignalR().then(function (signalR) {
       if (S.conn || !S.session) return;
-      var options = { accessTokenFactory: tokenFactory };
-      var transport = transportFlags(signalR);
-      if (transport) options.transport = transport;
+      var options = connectionOptions(signalR);
       var conn = new signalR.HubConnectionBuilder()
         .withUrl(BASE + (S.session.hub_url || "/hubs/visitor"), options)
         .withAutomaticReconnect({
@@ -477,13 +497,26 @@
   function startConnection(conn, attempt) {
     return conn.start().then(function () {
       if (S.conn !== conn) { conn.stop(); return; }
+      failedRounds = 0;
       setConnected(true);
       afterConnect(false);
     }, function (e) {
       if (S.conn !== conn) return;
       log("start failed", e && e.message);
       var wait = backoff(attempt + 1);
-      if (e && (e.statusCode === 401 || /\b401\b/.test(e.message || ""))) {
+      var unauthorized = e && (e.statusCode === 401 || /\b401\b/.test(e.message || ""));
+      if (!unauthorized && !TRANSPORTS.length) {
+        // A proxy may block or break WebSockets: try the next way at once; after the last, start over after a pause
+        // (the relay may just have been away, and a cluster without sticky sessions needs the first way).
+        fallbackLevel = (fallbackLevel + 1) % 3;
+        log("next connection method", fallbackLevel);
+        S.conn = null;
+        conn.stop().catch(function () {});
+        if (fallbackLevel > 0) return connect();
+        scheduleRestart(++failedRounds);
+        return;
+      }
+      if (unauthorized) {
         return refreshToken().catch(function () {}).then(function () { return sleep(wait); })
           .then(function () { if (S.conn === conn) return startConnection(conn, attempt + 1); });
       }
