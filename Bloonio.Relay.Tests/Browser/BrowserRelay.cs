@@ -1,7 +1,5 @@
 using Bloonio.Relay.Tests.Infrastructure;
 using Bloonio.Relay.Web.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using NUnit.Framework;
@@ -28,9 +26,7 @@ public abstract class BrowserTestBase
         {
             ["Relay:DispatchIntervalSeconds"] = "1", ["Relay:WebhookIntervalSeconds"] = "1", ["Relay:MaintenanceIntervalSeconds"] = "15",
         });
-        Relay.UseKestrel(0);
-        Relay.StartServer();
-        BaseUrl = Relay.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        BaseUrl = Relay.StartOnKestrel();
         Api = new RelayApi(Relay);
 
         await DevelopmentSeeder.SeedAsync(Relay.Services, default);

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using Bloonio.Relay.Tests.Infrastructure;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using NUnit.Framework;
 
@@ -15,9 +13,7 @@ public sealed class SdkExampleTests
     public async Task TheDotNetSdkExampleTalksToTheBotAsksForAHumanAndCatchesUpAfterBeingOffline()
     {
         await using var relay = new RelayFactory();
-        relay.UseKestrel(0);
-        relay.StartServer();
-        var url = relay.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var url = relay.StartOnKestrel();
         var api = new RelayApi(relay);
         var tenant = await api.CreateTenantAsync();
         (await api.AdminAsync(HttpMethod.Patch, $"/api/v1/admin/tenants/{tenant.TenantId}", new

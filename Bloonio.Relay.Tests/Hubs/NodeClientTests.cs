@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Bloonio.Relay.Tests.Infrastructure;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using NUnit.Framework;
 
@@ -23,9 +21,7 @@ public sealed class NodeClientTests
             "run `npm ci` in Bloonio.Relay.Tests/Node (scripts/test.sh does)");
 
         await using var relay = new RelayFactory();
-        relay.UseKestrel(0);
-        relay.StartServer();
-        var url = relay.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var url = relay.StartOnKestrel();
         var api = new RelayApi(relay);
         var tenant = await api.CreateTenantAsync();
         var email = $"js-{Guid.NewGuid():N}@example.com";
@@ -66,9 +62,7 @@ public sealed class KestrelHubTests
     public async Task TheDotNetClientTalksToTheRelayOnKestrel()
     {
         await using var relay = new RelayFactory();
-        relay.UseKestrel(0);
-        relay.StartServer();
-        var url = new Uri(relay.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        var url = new Uri(relay.StartOnKestrel());
         var api = new RelayApi(relay);
         var tenant = await api.CreateTenantAsync();
         var token = (await api.SignedAsync(tenant, HttpMethod.Post, "/api/v1/relay/fetch/visitor-token", new { external_user_id = "sdk-user", mode = "human" }))

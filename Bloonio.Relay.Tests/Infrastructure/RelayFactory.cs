@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
@@ -25,6 +27,14 @@ public sealed class RelayFactory(IReadOnlyDictionary<string, string?>? settings 
     public TestClock Clock { get; } = new();
 
     public LogCapture Logs { get; } = new();
+
+    /// <summary>Serves on Kestrel (a free loopback port) instead of the in-memory test server; returns the base URL.</summary>
+    public string StartOnKestrel()
+    {
+        UseKestrel(0);
+        StartServer();
+        return Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+    }
 
     public static async Task DisposeSharedAsync()
     {
