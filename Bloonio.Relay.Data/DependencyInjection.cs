@@ -25,6 +25,7 @@ public static class DependencyInjection
         services.AddSingleton<PostgresReplayCache>();
         services.AddSingleton<Core.Sessions.ISessionRepository, Sessions.SessionRepository>();
         services.AddSingleton<Core.Assignments.IAssignmentRepository, Sessions.AssignmentRepository>();
+        services.AddSingleton<Core.Sessions.ISessionTransitions, Sessions.SessionTransitionStore>();
         services.AddSingleton<Core.Events.IEventCursorStore, Events.EventCursorStore>();
         services.AddSingleton<Core.Webhooks.IWebhookStore, Webhooks.WebhookStore>();
         services.AddSingleton<Core.Quotas.IUsageStore, Quotas.UsageStore>();

@@ -1,5 +1,6 @@
 using Bloonio.Relay.Core.Common;
 using Bloonio.Relay.Core.Sessions;
+using Bloonio.Relay.Core.Tenants;
 using MediatR;
 
 namespace Bloonio.Relay.Core.Assignments;
@@ -9,36 +10,23 @@ public sealed record AcceptAssignmentCommand(Guid TenantId, Guid OperatorId, Gui
 public sealed record AcceptResult(Assignment Assignment, Session Session, IReadOnlyList<JournalMessage> History);
 
 /// <summary>
-/// Exactly one operator wins a race (the database decides); the others get <c>already_assigned</c>. Outside the
-/// operator's routing keys: <c>forbidden_routing_key</c>. Another tenant's id: <c>not_found</c>.
+/// Exactly one operator wins a race (decided under the session's lock); the others get <c>already_assigned</c>.
+/// Outside the operator's routing keys: <c>forbidden_routing_key</c>; at its max_concurrent: <c>max_concurrent_reached</c>;
+/// another tenant's id: <c>not_found</c>.
 /// </summary>
 public sealed class AcceptAssignmentHandler(
-    OperatorAccess access, IAssignmentRepository assignments, ISessionRepository sessions, IRelayNotifier notifier, QueueNotifications queue,
-    TimeProvider clock)
+    OperatorAccess access, ITenantRepository tenants, ISessionTransitions transitions, ISessionRepository sessions, IRelayNotifier notifier,
+    QueueNotifications queue, TimeProvider clock)
     : IRequestHandler<AcceptAssignmentCommand, AcceptResult>
 {
-    public const int DefaultMaxConcurrent = 5;
-
     public async Task<AcceptResult> Handle(AcceptAssignmentCommand request, CancellationToken cancellationToken)
     {
         var membership = await access.RequireAsync(request.TenantId, request.OperatorId, cancellationToken);
-        var waiting = await assignments.GetAsync(request.TenantId, request.AssignmentId, cancellationToken)
-            ?? throw new NotFoundException(ErrorCodes.AssignmentNotFound, "Assignment not found");
-        if (!OperatorAccess.Serves(membership, waiting.RoutingKey))
-        {
-            throw new ForbiddenException(ErrorCodes.ForbiddenRoutingKey, "This assignment is outside your routing keys");
-        }
-
-        var outcome = await assignments.AcceptAsync(request.TenantId, request.AssignmentId, request.OperatorId, DefaultMaxConcurrent,
-            clock.GetUtcNow(), cancellationToken);
-        var accepted = outcome.Status switch
-        {
-            AcceptStatus.Accepted => outcome.Assignment!,
-            AcceptStatus.AlreadyAssigned => throw new ConflictException(ErrorCodes.AlreadyAssigned, "Another operator accepted this assignment"),
-            AcceptStatus.MaxConcurrentReached => throw new ConflictException(ErrorCodes.MaxConcurrentReached,
-                $"You already have {DefaultMaxConcurrent} open assignments"),
-            _ => throw new NotFoundException(ErrorCodes.AssignmentNotFound, "Assignment not found"),
-        };
+        var tenant = await tenants.GetAsync(request.TenantId, cancellationToken)
+            ?? throw new NotFoundException(ErrorCodes.TenantNotFound, "Tenant not found");
+        var outcome = (await transitions.RunAsync(new TransitionCommand(request.TenantId, SessionTrigger.Accept, clock.GetUtcNow(),
+            AssignmentId: request.AssignmentId, OperatorId: request.OperatorId).HeldBy(membership, tenant), cancellationToken))!;
+        var accepted = outcome.After!;
 
         await notifier.AssignmentRemovedAsync(accepted, "accepted", cancellationToken);
         await notifier.AssignmentAssignedAsync(accepted, cancellationToken);
@@ -46,9 +34,9 @@ public sealed class AcceptAssignmentHandler(
             new SessionOperator(membership.DisplayName, membership.AvatarUrl), cancellationToken);
         await queue.QueueMovedAsync(accepted.TenantId, accepted.RoutingKey, cancellationToken);
 
-        var session = (await sessions.GetAsync(request.TenantId, accepted.SessionId, cancellationToken))!;
+        // Read after the commit: every message stored before the accept is here, every one after reaches the new owner live.
         var history = await sessions.ListMessagesAsync(request.TenantId, accepted.SessionId,
-            Math.Max(0, session.LastSeq - 50), 50, cancellationToken);
-        return new AcceptResult(accepted, session, history);
+            Math.Max(0, outcome.Session.LastSeq - 50), 50, cancellationToken);
+        return new AcceptResult(accepted, outcome.Session, history);
     }
 }

@@ -16,7 +16,7 @@ public sealed class CloseAssignmentValidator : AbstractValidator<CloseAssignment
 
 /// <summary>The assigned operator closes the conversation: the assignment and the session close with a system message.</summary>
 public sealed class CloseAssignmentHandler(
-    OperatorAccess access, IAssignmentRepository assignments, IRelayNotifier notifier, TimeProvider clock)
+    OperatorAccess access, ISessionTransitions transitions, IRelayNotifier notifier, TimeProvider clock)
     : IRequestHandler<CloseAssignmentCommand, Assignment>
 {
     public async Task<Assignment> Handle(CloseAssignmentCommand request, CancellationToken cancellationToken)
@@ -24,11 +24,11 @@ public sealed class CloseAssignmentHandler(
         var membership = await access.RequireAsync(request.TenantId, request.OperatorId, cancellationToken);
         var now = clock.GetUtcNow();
         var notice = new NewMessage(Ids.New(clock), new Sender(SenderTypes.System), $"{membership.DisplayName} closed the conversation.", null, now);
-        var closed = await assignments.CloseAsync(request.TenantId, request.AssignmentId, request.OperatorId, request.Resolution, notice, now,
-            cancellationToken) ?? throw new NotFoundException(ErrorCodes.AssignmentNotFound, "No open assignment of yours with this id");
+        var closed = (await transitions.RunAsync(new TransitionCommand(request.TenantId, SessionTrigger.OperatorClose, now,
+            AssignmentId: request.AssignmentId, OperatorId: request.OperatorId, Reason: request.Resolution, Notice: notice), cancellationToken))!;
 
-        await notifier.MessageAsync(closed.Notice, request.OperatorId, cancellationToken);
-        await notifier.SessionStateAsync(request.TenantId, closed.Assignment.SessionId, SessionStatuses.Closed, null, null, cancellationToken);
-        return closed.Assignment;
+        await notifier.MessageAsync(closed.Notice!, request.OperatorId, cancellationToken);
+        await notifier.SessionStateAsync(request.TenantId, closed.Session.SessionId, SessionStatuses.Closed, null, null, cancellationToken);
+        return closed.After!;
     }
 }

@@ -9,7 +9,7 @@ public sealed record HandBackAssignmentCommand(Guid TenantId, Guid OperatorId, G
 
 /// <summary>The operator returns the session to the bot (only when the tenant has the bot).</summary>
 public sealed class HandBackAssignmentHandler(
-    OperatorAccess access, ITenantRepository tenants, IAssignmentRepository assignments, IRelayNotifier notifier, TimeProvider clock)
+    OperatorAccess access, ITenantRepository tenants, ISessionTransitions transitions, IRelayNotifier notifier, TimeProvider clock)
     : IRequestHandler<HandBackAssignmentCommand, Assignment>
 {
     public async Task<Assignment> Handle(HandBackAssignmentCommand request, CancellationToken cancellationToken)
@@ -22,10 +22,10 @@ public sealed class HandBackAssignmentHandler(
 
         var now = clock.GetUtcNow();
         var notice = new NewMessage(Ids.New(clock), new Sender(SenderTypes.System), "You are back with our assistant.", null, now);
-        var done = await assignments.HandBackAsync(request.TenantId, request.AssignmentId, request.OperatorId, notice, now, cancellationToken)
-            ?? throw new NotFoundException(ErrorCodes.AssignmentNotFound, "No open assignment of yours with this id");
-        await notifier.MessageAsync(done.Notice, request.OperatorId, cancellationToken);
-        await notifier.SessionStateAsync(request.TenantId, done.Assignment.SessionId, SessionStatuses.Open, null, null, cancellationToken);
-        return done.Assignment;
+        var done = (await transitions.RunAsync(new TransitionCommand(request.TenantId, SessionTrigger.HandBack, now,
+            AssignmentId: request.AssignmentId, OperatorId: request.OperatorId, Notice: notice), cancellationToken))!;
+        await notifier.MessageAsync(done.Notice!, request.OperatorId, cancellationToken);
+        await notifier.SessionStateAsync(request.TenantId, done.Session.SessionId, SessionStatuses.Open, null, null, cancellationToken);
+        return done.After!;
     }
 }

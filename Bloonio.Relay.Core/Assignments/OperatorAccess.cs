@@ -16,4 +16,20 @@ public sealed class OperatorAccess(IOperatorRepository operators)
 
     public static bool Serves(OperatorMembership membership, string? routingKey) =>
         membership.RoutingKeys is null || (routingKey is not null && membership.RoutingKeys.Contains(routingKey));
+
+}
+
+/// <summary>The operator who is to hold an assignment: what the state machine checks of it under the session's lock.</summary>
+public static class Holder
+{
+    /// <summary>How many conversations the operator holds at once in this tenant: its own setting, else the tenant's.</summary>
+    public static int Capacity(OperatorMembership membership, Tenants.Tenant tenant) =>
+        membership.MaxConcurrent ?? tenant.Configuration.MaxConcurrent;
+
+    /// <summary>The transition gives the assignment to this operator: its queues and its capacity are checked under the locks.</summary>
+    public static Sessions.TransitionCommand HeldBy(this Sessions.TransitionCommand command, OperatorMembership membership, Tenants.Tenant tenant) =>
+        command with
+        {
+            Capacity = Capacity(membership, tenant), ServedRoutingKeys = membership.RoutingKeys, ServesEveryQueue = membership.RoutingKeys is null,
+        };
 }

@@ -1,3 +1,4 @@
+using Bloonio.Relay.Core.Common;
 using Bloonio.Relay.Core.Operators;
 using Bloonio.Relay.Core.Sessions;
 using Bloonio.Relay.Core.Tenants;
@@ -10,7 +11,7 @@ namespace Bloonio.Relay.Core.Assignments;
 /// </summary>
 public sealed class QueueNotifications(
     IAssignmentRepository assignments, IOperatorRepository operators, IOperatorPresence presence, ITenantRepository tenants,
-    IRelayNotifier notifier, TimeProvider clock)
+    ISessionTransitions transitions, IRelayNotifier notifier, TimeProvider clock)
 {
     private const int DefaultWaitSecondsPerPlace = 60;
 
@@ -64,26 +65,31 @@ public sealed class QueueNotifications(
         var candidates = members
             .Where(m => online.GetValueOrDefault(m.OperatorId) == Presence.Online)
             .Select(m => (Member: m, Load: load.GetValueOrDefault(m.OperatorId)))
-            .Where(c => (c.Load?.OpenAssignments ?? 0) < AcceptAssignmentHandler.DefaultMaxConcurrent)
+            .Where(c => (c.Load?.OpenAssignments ?? 0) < Holder.Capacity(c.Member, tenant))
             .OrderBy(c => c.Load?.OpenAssignments ?? 0)
             .ThenBy(c => c.Load?.LastAssignedAt ?? DateTimeOffset.MinValue);
 
         foreach (var (member, _) in candidates)
         {
-            var outcome = await assignments.AcceptAsync(assignment.TenantId, assignment.AssignmentId, member.OperatorId,
-                AcceptAssignmentHandler.DefaultMaxConcurrent, clock.GetUtcNow(), ct);
-            if (outcome.Status == AcceptStatus.Accepted)
+            TransitionOutcome accepted;
+            try
             {
-                await notifier.AssignmentAssignedAsync(outcome.Assignment!, ct);
-                await notifier.SessionStateAsync(assignment.TenantId, assignment.SessionId, SessionStatuses.Assigned, null,
-                    new SessionOperator(member.DisplayName, member.AvatarUrl), ct);
-                return true;
+                accepted = (await transitions.RunAsync(new TransitionCommand(assignment.TenantId, SessionTrigger.Accept, clock.GetUtcNow(),
+                    assignment.SessionId, assignment.AssignmentId, member.OperatorId).HeldBy(member, tenant), ct))!;
+            }
+            catch (ConflictException ex) when (ex.ErrorCode == ErrorCodes.MaxConcurrentReached)
+            {
+                continue; // that operator filled up meanwhile: the next one
+            }
+            catch (RelayException)
+            {
+                return true; // taken, transferred or closed meanwhile: nothing to offer
             }
 
-            if (outcome.Status is AcceptStatus.AlreadyAssigned or AcceptStatus.NotFound)
-            {
-                return true; // someone took it meanwhile
-            }
+            await notifier.AssignmentAssignedAsync(accepted.After!, ct);
+            await notifier.SessionStateAsync(assignment.TenantId, assignment.SessionId, SessionStatuses.Assigned, null,
+                new SessionOperator(member.DisplayName, member.AvatarUrl), ct);
+            return true;
         }
 
         return false;

@@ -17,26 +17,17 @@ public sealed class SendOperatorMessageValidator : AbstractValidator<SendOperato
     }
 }
 
-/// <summary>Only the operator the session is assigned to may write in it.</summary>
-public sealed class SendOperatorMessageHandler(
-    OperatorAccess access, IAssignmentRepository assignments, ISessionRepository sessions, IRelayNotifier notifier, TimeProvider clock)
+/// <summary>Only the operator the session is assigned to may write in it (decided under the session's lock, with the append).</summary>
+public sealed class SendOperatorMessageHandler(OperatorAccess access, ISessionTransitions transitions, IRelayNotifier notifier, TimeProvider clock)
     : IRequestHandler<SendOperatorMessageCommand, MessageAck>
 {
     public async Task<MessageAck> Handle(SendOperatorMessageCommand request, CancellationToken cancellationToken)
     {
         var membership = await access.RequireAsync(request.TenantId, request.OperatorId, cancellationToken);
-        var session = await sessions.GetAsync(request.TenantId, request.SessionId, cancellationToken)
-            ?? throw new NotFoundException(ErrorCodes.SessionNotFound, "Session not found");
-        var mine = (await assignments.ListAssignedAsync(request.TenantId, request.OperatorId, cancellationToken))
-            .Any(a => a.SessionId == session.SessionId);
-        if (!mine)
-        {
-            throw new ForbiddenException(ErrorCodes.NotAssigned, "This session is not assigned to you");
-        }
-
         var message = new NewMessage(Ids.New(clock), new Sender(SenderTypes.Operator, request.OperatorId, membership.DisplayName),
             request.Text!.Trim(), request.ClientMessageId, clock.GetUtcNow());
-        var outcome = await sessions.AppendAsync(request.TenantId, request.SessionId, message, queueIfHuman: false, cancellationToken);
+        var outcome = await transitions.AppendAsync(request.TenantId, request.SessionId, message, Author.Operator, request.OperatorId, null,
+            cancellationToken);
         if (!outcome.Duplicate)
         {
             await notifier.MessageAsync(outcome.Message, request.OperatorId, cancellationToken);

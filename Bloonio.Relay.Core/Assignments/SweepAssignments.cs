@@ -1,4 +1,5 @@
 using Bloonio.Relay.Core.Brain;
+using Bloonio.Relay.Core.Common;
 using Bloonio.Relay.Core.Sessions;
 using MediatR;
 using Microsoft.Extensions.Logging;
@@ -17,37 +18,54 @@ public sealed record SweepAssignmentsCommand : IRequest<SweepResult>;
 public sealed record SweepResult(int Abandoned, int TimedOut, int PurgedMessages = 0);
 
 public sealed class SweepAssignmentsHandler(
-    IAssignmentRepository assignments, ISessionRepository sessions, IBrain brain, QueueNotifications queue, IRelayNotifier notifier,
-    IMediator mediator, TimeProvider clock, IOptions<RelayCoreOptions> options, ILogger<SweepAssignmentsHandler> logger)
+    IAssignmentRepository assignments, ISessionRepository sessions, ISessionTransitions transitions, IBrain brain, QueueNotifications queue,
+    IRelayNotifier notifier, TimeProvider clock, IOptions<RelayCoreOptions> options, ILogger<SweepAssignmentsHandler> logger)
     : IRequestHandler<SweepAssignmentsCommand, SweepResult>
 {
     public async Task<SweepResult> Handle(SweepAssignmentsCommand request, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        var abandoned = await assignments.ReturnAbandonedAsync(now - options.Value.AbandonAfter, now, cancellationToken);
-        foreach (var assignment in abandoned)
+        var seenBefore = now - options.Value.AbandonAfter;
+        var abandoned = 0;
+        // Candidates are read without locks; each one is decided again under its session's lock (a reconnect, a release
+        // or a close meanwhile makes it nothing to do), one session per transaction.
+        foreach (var candidate in await assignments.ListAbandonedAsync(seenBefore, cancellationToken))
         {
-            await notifier.AssignmentRemovedAsync(assignment, "abandoned", cancellationToken);
-            await queue.WaitingAsync(assignment with { OperatorId = null, Status = AssignmentStatuses.Waiting }, cancellationToken);
+            var returned = await transitions.RunAsync(new TransitionCommand(candidate.TenantId, SessionTrigger.Abandon, now,
+                candidate.SessionId, candidate.AssignmentId, candidate.OperatorId, Cutoff: seenBefore), cancellationToken);
+            if (returned is not null)
+            {
+                abandoned++;
+                await notifier.AssignmentRemovedAsync(returned.Before!, "abandoned", cancellationToken);
+                await queue.WaitingAsync(returned.After!, cancellationToken);
+            }
         }
 
-        var overdue = await assignments.ListOverdueAsync(now, cancellationToken);
-        foreach (var assignment in overdue)
+        var timedOut = 0;
+        foreach (var overdue in await assignments.ListOverdueAsync(now, cancellationToken))
         {
-            await EnsureTicketAsync(assignment, cancellationToken);
-            await mediator.Send(new CloseSessionCommand(assignment.TenantId, assignment.SessionId, null, CloseSessionHandler.TimeoutReason), cancellationToken);
+            var ticket = await EnsureTicketAsync(overdue, cancellationToken);
+            var notice = new NewMessage(Ids.New(clock), new Sender(SenderTypes.System),
+                "No one could answer in time. We have your request" + (ticket is { } t ? $" (ticket {t})" : "") + " and will follow up.", null, now);
+            var closed = await transitions.RunAsync(new TransitionCommand(overdue.TenantId, SessionTrigger.Timeout, now, overdue.SessionId,
+                overdue.AssignmentId, Reason: CloseSessionHandler.TimeoutReason, Notice: notice, Cutoff: overdue.WaitingSince.AddTicks(1)), cancellationToken);
+            if (closed is not null)
+            {
+                timedOut++;
+                await notifier.ClosedAsync(closed, queue, cancellationToken);
+            }
         }
 
         var purged = await sessions.PurgeJournalAsync(now - options.Value.JournalRetention, cancellationToken);
-        return new SweepResult(abandoned.Count, overdue.Count, purged);
+        return new SweepResult(abandoned, timedOut, purged);
     }
 
-    private async Task EnsureTicketAsync(Assignment assignment, CancellationToken ct)
+    private async Task<string?> EnsureTicketAsync(Assignment assignment, CancellationToken ct)
     {
         var session = await sessions.GetAsync(assignment.TenantId, assignment.SessionId, ct);
         if (session is null || session.TicketId is not null)
         {
-            return;
+            return session?.TicketId;
         }
 
         try
@@ -55,10 +73,12 @@ public sealed class SweepAssignmentsHandler(
             var ticket = await brain.CreateTicketAsync(new TicketRequest(assignment.TenantId, assignment.SessionId, "no operator answered in time",
                 assignment.RoutingKey, new BrainVisitor(session.VisitorId, session.VisitorDisplayName, session.VisitorEmail), []), ct);
             await sessions.SetTicketAsync(assignment.TenantId, assignment.SessionId, ticket, ct);
+            return ticket;
         }
         catch (BrainUnavailableException ex)
         {
             logger.LogWarning(ex, "No ticket for timed-out session {SessionId}; closing it anyway", assignment.SessionId);
+            return null;
         }
     }
 }

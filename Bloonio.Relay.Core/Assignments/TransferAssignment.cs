@@ -1,12 +1,16 @@
 using Bloonio.Relay.Core.Common;
 using Bloonio.Relay.Core.Operators;
 using Bloonio.Relay.Core.Sessions;
+using Bloonio.Relay.Core.Tenants;
 using FluentValidation;
 using MediatR;
 
 namespace Bloonio.Relay.Core.Assignments;
 
-/// <summary>To a routing key's queue, or directly to an operator of this tenant who serves the assignment's queue.</summary>
+/// <summary>
+/// To a routing key's queue, or directly to an operator of this tenant who serves the assignment's queue and has room
+/// under its max_concurrent (both checked under the session's lock): never two owners, never none.
+/// </summary>
 public sealed record TransferAssignmentCommand(Guid TenantId, Guid OperatorId, Guid AssignmentId, string? RoutingKey, Guid? ToOperatorId)
     : IRequest<Assignment>, ITenantScoped;
 
@@ -21,15 +25,15 @@ public sealed class TransferAssignmentValidator : AbstractValidator<TransferAssi
 }
 
 public sealed class TransferAssignmentHandler(
-    OperatorAccess access, IOperatorRepository operators, IAssignmentRepository assignments, QueueNotifications queue,
+    OperatorAccess access, IOperatorRepository operators, ITenantRepository tenants, ISessionTransitions transitions, QueueNotifications queue,
     IRelayNotifier notifier, TimeProvider clock)
     : IRequestHandler<TransferAssignmentCommand, Assignment>
 {
     public async Task<Assignment> Handle(TransferAssignmentCommand request, CancellationToken cancellationToken)
     {
         await access.RequireAsync(request.TenantId, request.OperatorId, cancellationToken);
-        var current = await assignments.GetAsync(request.TenantId, request.AssignmentId, cancellationToken)
-            ?? throw new NotFoundException(ErrorCodes.AssignmentNotFound, "Assignment not found");
+        var command = new TransitionCommand(request.TenantId, SessionTrigger.TransferToQueue, clock.GetUtcNow(), AssignmentId: request.AssignmentId,
+            OperatorId: request.OperatorId, RoutingKey: request.RoutingKey);
         if (request.ToOperatorId is { } target)
         {
             var membership = await operators.FindMembershipAsync(request.TenantId, target, cancellationToken);
@@ -38,16 +42,12 @@ public sealed class TransferAssignmentHandler(
                 throw new NotFoundException(ErrorCodes.OperatorNotFound, "Operator not found");
             }
 
-            if (!OperatorAccess.Serves(membership, current.RoutingKey))
-            {
-                throw new ForbiddenException(ErrorCodes.ForbiddenRoutingKey, "That operator does not serve this queue");
-            }
+            var tenant = await tenants.GetAsync(request.TenantId, cancellationToken)
+                ?? throw new NotFoundException(ErrorCodes.TenantNotFound, "Tenant not found");
+            command = (command with { Trigger = SessionTrigger.TransferToOperator, ToOperatorId = target }).HeldBy(membership, tenant);
         }
 
-        var moved = await assignments.TransferAsync(request.TenantId, request.AssignmentId, request.OperatorId, request.ToOperatorId,
-            request.RoutingKey, clock.GetUtcNow(), cancellationToken)
-            ?? throw new NotFoundException(ErrorCodes.AssignmentNotFound, "No open assignment of yours with this id");
-
+        var moved = (await transitions.RunAsync(command, cancellationToken))!.After!;
         if (moved.Status == AssignmentStatuses.Waiting)
         {
             await queue.WaitingAsync(moved, cancellationToken);

@@ -10,7 +10,7 @@ namespace Bloonio.Relay.Core.Brain;
 public sealed record AnswerWithBotCommand(Guid TenantId, Guid SessionId, Guid MessageId, int Seq, string Text) : IRequest<Unit>, ITenantScoped;
 
 public sealed class AnswerWithBotHandler(
-    ISessionRepository sessions, IBrain brain, IRelayNotifier notifier, IMediator mediator, TimeProvider clock,
+    ISessionRepository sessions, ISessionTransitions transitions, IBrain brain, IRelayNotifier notifier, IMediator mediator, TimeProvider clock,
     IOptions<RelayCoreOptions> options, ILogger<AnswerWithBotHandler> logger)
     : IRequestHandler<AnswerWithBotCommand, Unit>
 {
@@ -42,9 +42,18 @@ public sealed class AnswerWithBotHandler(
         if (!string.IsNullOrWhiteSpace(reply.Text))
         {
             var text = reply.Text.Length > SessionRules.MaxTextLength ? reply.Text[..SessionRules.MaxTextLength] : reply.Text;
-            var outcome = await sessions.AppendAsync(request.TenantId, request.SessionId,
-                new NewMessage(Ids.New(clock), new Sender(SenderTypes.Bot, null, "Assistant"), text, $"bot-reply-{request.MessageId}", clock.GetUtcNow()),
-                queueIfHuman: false, cancellationToken);
+            AppendOutcome outcome;
+            try
+            {
+                outcome = await transitions.AppendAsync(request.TenantId, request.SessionId,
+                    new NewMessage(Ids.New(clock), new Sender(SenderTypes.Bot, null, "Assistant"), text, $"bot-reply-{request.MessageId}",
+                        clock.GetUtcNow()), Author.BotLane, null, null, cancellationToken);
+            }
+            catch (ConflictException)
+            {
+                return Unit.Value; // escalated or closed while the brain thought: the bot never answers a session that left it
+            }
+
             if (!outcome.Duplicate)
             {
                 await notifier.MessageAsync(outcome.Message, null, cancellationToken);

@@ -11,6 +11,8 @@ public static class ErrorCodes
     public const string PayloadTooLarge = "payload_too_large";
     public const string ValidationFailed = "validation_failed";
     public const string InternalError = "internal_error";
+    public const string Conflict = "conflict";
+    public const string PreconditionFailed = "precondition_failed";
 
     public const string MissingSignature = "missing_signature";
     public const string UnknownTenant = "unknown_tenant";
@@ -33,7 +35,7 @@ public static class ErrorCodes
     public const string NotAssigned = "not_assigned";
     public const string MaxConcurrentReached = "max_concurrent_reached";
     public const string AlreadyEscalated = "already_escalated";
-    public const string HumanHandoffDisabled = "human_handoff_disabled";
+    public const string HandoffDisabled = "handoff_disabled";
     public const string BotDisabled = "bot_disabled";
     public const string DeliveryNotFound = "delivery_not_found";
     public const string RateLimited = "rate_limited";

@@ -7,7 +7,7 @@ public sealed record ListOperatorsQuery(Guid TenantId) : IRequest<IReadOnlyList<
 
 public sealed record OperatorView(
     Guid OperatorId, string Email, string DisplayName, string? AvatarUrl, IReadOnlyList<string>? RoutingKeys,
-    string Role, bool Active, string Presence, DateTimeOffset CreatedAt);
+    string Role, bool Active, string Presence, DateTimeOffset CreatedAt, int? MaxConcurrent = null);
 
 public sealed class ListOperatorsHandler(IOperatorRepository operators, IOperatorPresence presence)
     : IRequestHandler<ListOperatorsQuery, IReadOnlyList<OperatorView>>
@@ -19,7 +19,7 @@ public sealed class ListOperatorsHandler(IOperatorRepository operators, IOperato
         return memberships
             .Select(m => new OperatorView(m.OperatorId, m.Email, m.DisplayName, m.AvatarUrl, m.RoutingKeys, m.Role,
                 m.Active && m.OperatorActive, m.Active ? online.GetValueOrDefault(m.OperatorId, Presence.Offline) : Presence.Offline,
-                m.CreatedAt))
+                m.CreatedAt, m.MaxConcurrent))
             .ToList();
     }
 }

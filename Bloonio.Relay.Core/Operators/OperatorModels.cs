@@ -22,7 +22,8 @@ public sealed record OperatorMembership(
     string Availability,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
-    DateTimeOffset? LastConnectedAt = null);
+    DateTimeOffset? LastConnectedAt = null,
+    int? MaxConcurrent = null);
 
 public sealed record OperatorProvision(
     Guid NewOperatorId,
@@ -31,7 +32,8 @@ public sealed record OperatorProvision(
     string DisplayName,
     string? AvatarUrl,
     IReadOnlyList<string>? RoutingKeys,
-    DateTimeOffset Now);
+    DateTimeOffset Now,
+    int? MaxConcurrent = null);
 
 /// <param name="QuotaExceeded">The tenant already has its quota of active operators; nothing was written.</param>
 public sealed record ProvisionOutcome(Guid OperatorId, bool Created, bool QuotaExceeded = false);

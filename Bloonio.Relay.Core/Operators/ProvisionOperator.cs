@@ -10,7 +10,7 @@ using MediatR;
 namespace Bloonio.Relay.Core.Operators;
 
 public sealed record ProvisionOperatorCommand(
-    Guid TenantId, string? Email, string? DisplayName, string? AvatarUrl, IReadOnlyList<string?>? RoutingKeys)
+    Guid TenantId, string? Email, string? DisplayName, string? AvatarUrl, IReadOnlyList<string?>? RoutingKeys, int? MaxConcurrent = null)
     : IRequest<ProvisionOperatorResult>, ITenantScoped;
 
 public sealed record ProvisionOperatorResult(
@@ -27,6 +27,8 @@ public sealed class ProvisionOperatorValidator : AbstractValidator<ProvisionOper
         RuleFor(x => x.RoutingKeys).Must(k => k is null || k.Count <= OperatorRules.MaxRoutingKeys)
             .WithMessage($"must have at most {OperatorRules.MaxRoutingKeys} entries");
         RuleForEach(x => x.RoutingKeys).MustBeRoutingKey();
+        RuleFor(x => x.MaxConcurrent).InclusiveBetween(1, TenantRules.MaxMaxConcurrent)
+            .WithMessage($"must be between 1 and {TenantRules.MaxMaxConcurrent}, or absent for the tenant's setting");
     }
 }
 
@@ -45,7 +47,7 @@ public sealed class ProvisionOperatorHandler(
         var email = OperatorRules.NormalizeEmail(request.Email!);
         var routingKeys = OperatorRules.NormalizeRoutingKeys(request.RoutingKeys);
         var provision = new OperatorProvision(Ids.New(clock), request.TenantId, email, request.DisplayName!.Trim(),
-            string.IsNullOrEmpty(request.AvatarUrl) ? null : request.AvatarUrl, routingKeys, clock.GetUtcNow());
+            string.IsNullOrEmpty(request.AvatarUrl) ? null : request.AvatarUrl, routingKeys, clock.GetUtcNow(), request.MaxConcurrent);
 
         var before = await operators.FindMembershipAsync(request.TenantId, email, cancellationToken);
 

@@ -6,11 +6,12 @@ namespace Bloonio.Relay.Core.Sessions;
 
 /// <summary>
 /// The visitor leaves (<paramref name="VisitorId"/> from its token) or the backend closes the session: the session
-/// and any open assignment close; a waiting offer is withdrawn, an assigned operator is told.
+/// and any open assignment close; a waiting offer is withdrawn, an assigned operator is told. Idempotent.
 /// </summary>
 public sealed record CloseSessionCommand(Guid TenantId, Guid SessionId, Guid? VisitorId, string Reason) : IRequest<Unit>, ITenantScoped;
 
-public sealed class CloseSessionHandler(ISessionRepository sessions, IRelayNotifier notifier, QueueNotifications queue, TimeProvider clock)
+public sealed class CloseSessionHandler(
+    ISessionRepository sessions, ISessionTransitions transitions, IRelayNotifier notifier, QueueNotifications queue, TimeProvider clock)
     : IRequestHandler<CloseSessionCommand, Unit>
 {
     public const string TimeoutReason = "timeout";
@@ -23,28 +24,35 @@ public sealed class CloseSessionHandler(ISessionRepository sessions, IRelayNotif
             throw new NotFoundException(ErrorCodes.SessionNotFound, "Session not found");
         }
 
-        var text = request.Reason == TimeoutReason
-            ? "No one could answer in time. We have your request" + (session.TicketId is { } t ? $" (ticket {t})" : "") + " and will follow up."
-            : "The conversation was closed.";
-        var notice = new NewMessage(Ids.New(clock), new Sender(SenderTypes.System), text, null, clock.GetUtcNow());
-        if (await sessions.CloseAsync(request.TenantId, request.SessionId, request.Reason, notice, cancellationToken) is not { } closed)
+        var now = clock.GetUtcNow();
+        var notice = new NewMessage(Ids.New(clock), new Sender(SenderTypes.System), "The conversation was closed.", null, now);
+        var closed = await transitions.RunAsync(new TransitionCommand(request.TenantId, SessionTrigger.Close, now, request.SessionId,
+            Reason: request.Reason, Notice: notice), cancellationToken);
+        if (closed is not null)
         {
-            return Unit.Value; // already closed: closing is idempotent
-        }
-
-        var assignment = closed.Assignment;
-        await notifier.MessageAsync(closed.Notice, assignment?.OperatorId, cancellationToken);
-        await notifier.SessionStateAsync(request.TenantId, request.SessionId, SessionStatuses.Closed, null, null, cancellationToken);
-        if (assignment is { OperatorId: { } op })
-        {
-            await notifier.SessionClosedAsync(request.TenantId, request.SessionId, op, cancellationToken);
-        }
-        else if (assignment is not null)
-        {
-            await notifier.AssignmentRemovedAsync(assignment, request.Reason == TimeoutReason ? "timeout" : "closed", cancellationToken);
-            await queue.QueueMovedAsync(request.TenantId, assignment.RoutingKey, cancellationToken);
+            await notifier.ClosedAsync(closed, queue, cancellationToken);
         }
 
         return Unit.Value;
+    }
+}
+
+public static class ClosedNotifications
+{
+    /// <summary>Who hears that a session closed: the visitor, and its operator or, if it was still waiting, its queue.</summary>
+    public static async Task ClosedAsync(this IRelayNotifier notifier, TransitionOutcome closed, QueueNotifications queue, CancellationToken ct)
+    {
+        var (session, before) = (closed.Session, closed.Before);
+        await notifier.MessageAsync(closed.Notice!, before?.OperatorId, ct);
+        await notifier.SessionStateAsync(session.TenantId, session.SessionId, SessionStatuses.Closed, null, null, ct);
+        if (before is { OperatorId: { } op })
+        {
+            await notifier.SessionClosedAsync(session.TenantId, session.SessionId, op, ct);
+        }
+        else if (before is not null)
+        {
+            await notifier.AssignmentRemovedAsync(before, closed.Transition.Trigger == SessionTrigger.Timeout ? "timeout" : "closed", ct);
+            await queue.QueueMovedAsync(session.TenantId, before.RoutingKey, ct);
+        }
     }
 }

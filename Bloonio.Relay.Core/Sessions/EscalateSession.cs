@@ -25,19 +25,19 @@ public sealed class EscalateSessionValidator : AbstractValidator<EscalateSession
 }
 
 public sealed class EscalateSessionHandler(
-    ISessionRepository sessions, ITenantRepository tenants, IBrain brain, QueueNotifications queue, IRelayNotifier notifier,
-    TimeProvider clock, ILogger<EscalateSessionHandler> logger)
+    ISessionRepository sessions, ISessionTransitions transitions, ITenantRepository tenants, IBrain brain, QueueNotifications queue,
+    IRelayNotifier notifier, TimeProvider clock, ILogger<EscalateSessionHandler> logger)
     : IRequestHandler<EscalateSessionCommand, Assignment>
 {
     public async Task<Assignment> Handle(EscalateSessionCommand request, CancellationToken cancellationToken)
     {
         var session = await sessions.GetAsync(request.TenantId, request.SessionId, cancellationToken)
             ?? throw new NotFoundException(ErrorCodes.SessionNotFound, "Session not found");
-        EnsureOpen(session);
+        EnsureOpen(session); // before asking the brain for a ticket; decided again under the lock
         var tenant = await tenants.GetAsync(request.TenantId, cancellationToken);
         if (tenant is { Configuration.FeatureFlags.HumanHandoff: false })
         {
-            throw new ConflictException(ErrorCodes.HumanHandoffDisabled, "Human handoff is disabled for this tenant");
+            throw new ConflictException(ErrorCodes.HandoffDisabled, "Human handoff is disabled for this tenant");
         }
 
         var reason = string.IsNullOrWhiteSpace(request.Reason) ? "visitor asked for a human" : request.Reason.Trim();
@@ -55,17 +55,14 @@ public sealed class EscalateSessionHandler(
             logger.LogWarning(ex, "No ticket for session {SessionId}: {Brain} unavailable; escalating without one", request.SessionId, brain.Name);
         }
 
-        var notice = new NewMessage(Ids.New(clock), new Sender(SenderTypes.System), "Connecting you with a human. Please hold on.", null, clock.GetUtcNow());
-        var escalated = await sessions.EscalateAsync(request.TenantId, request.SessionId, ticketId, routingKey, reason, notice, cancellationToken);
-        if (escalated is not { } done)
-        {
-            EnsureOpen((await sessions.GetAsync(request.TenantId, request.SessionId, cancellationToken))!);
-            throw new ConflictException(ErrorCodes.AlreadyEscalated, "The session is already with humans");
-        }
+        var now = clock.GetUtcNow();
+        var notice = new NewMessage(Ids.New(clock), new Sender(SenderTypes.System), "Connecting you with a human. Please hold on.", null, now);
+        var done = (await transitions.RunAsync(new TransitionCommand(request.TenantId, SessionTrigger.Escalate, now, request.SessionId,
+            RoutingKey: routingKey, TicketId: ticketId, Reason: reason, Notice: notice), cancellationToken))!;
 
-        await notifier.MessageAsync(done.Notice, null, cancellationToken);
-        await queue.WaitingAsync(done.Assignment, cancellationToken);
-        return done.Assignment;
+        await notifier.MessageAsync(done.Notice!, null, cancellationToken);
+        await queue.WaitingAsync(done.After!, cancellationToken);
+        return done.After!;
     }
 
     private static void EnsureOpen(Session session)

@@ -30,30 +30,23 @@ public sealed class PostBackendMessageValidator : AbstractValidator<PostBackendM
 }
 
 public sealed class PostBackendMessageHandler(
-    ISessionRepository sessions, IAssignmentRepository assignments, IOperatorRepository operators, IRelayNotifier notifier, TimeProvider clock)
+    ISessionTransitions transitions, IOperatorRepository operators, IRelayNotifier notifier, TimeProvider clock)
     : IRequestHandler<PostBackendMessageCommand, MessageAck>
 {
     public async Task<MessageAck> Handle(PostBackendMessageCommand request, CancellationToken cancellationToken)
     {
-        var session = await sessions.GetAsync(request.TenantId, request.SessionId, cancellationToken)
-            ?? throw new NotFoundException(ErrorCodes.SessionNotFound, "Session not found");
-        if (session.Status == SessionStatuses.Closed)
-        {
-            throw new ConflictException(ErrorCodes.SessionClosed, "The session is closed");
-        }
-
         var sender = request.Sender!.Type switch
         {
             SenderTypes.Operator => await OperatorAsync(request.TenantId, request.Sender.Email!, cancellationToken),
             SenderTypes.Bot => new Sender(SenderTypes.Bot, null, "Assistant"),
             _ => new Sender(SenderTypes.System),
         };
-        var outcome = await sessions.AppendAsync(request.TenantId, request.SessionId,
-            new NewMessage(Ids.New(clock), sender, request.Text!.Trim(), request.ClientMessageId, clock.GetUtcNow()), queueIfHuman: false, cancellationToken);
+        var outcome = await transitions.AppendAsync(request.TenantId, request.SessionId,
+            new NewMessage(Ids.New(clock), sender, request.Text!.Trim(), request.ClientMessageId, clock.GetUtcNow()), Author.Backend, null, null,
+            cancellationToken);
         if (!outcome.Duplicate)
         {
-            var assignee = (await assignments.FindOpenForSessionAsync(request.TenantId, request.SessionId, cancellationToken))?.OperatorId;
-            await notifier.MessageAsync(outcome.Message, assignee, cancellationToken);
+            await notifier.MessageAsync(outcome.Message, outcome.Assignee, cancellationToken);
         }
 
         return new MessageAck(outcome.Message.MessageId, outcome.Message.Seq, outcome.Message.CreatedAt);

@@ -29,7 +29,7 @@ public sealed class SendVisitorMessageValidator : AbstractValidator<SendVisitorM
 /// In human mode the first message queues the session (WAITING), offered to its routing key and tenant-wide operators.
 /// </summary>
 public sealed class SendVisitorMessageHandler(
-    ISessionRepository sessions, IAssignmentRepository assignments, IRelayNotifier notifier, QueueNotifications queue, IBotLane bot,
+    ISessionRepository sessions, ISessionTransitions transitions, IRelayNotifier notifier, QueueNotifications queue, IBotLane bot,
     ITenantRepository tenants, IRateLimiter limiter, IOptions<QuotaDefaults> quotas, TimeProvider clock)
     : IRequestHandler<SendVisitorMessageCommand, MessageAck>
 {
@@ -39,11 +39,6 @@ public sealed class SendVisitorMessageHandler(
         if (session is null || session.VisitorId != request.VisitorId)
         {
             throw new NotFoundException(ErrorCodes.SessionNotFound, "Session not found");
-        }
-
-        if (session.Status == SessionStatuses.Closed)
-        {
-            throw new ConflictException(ErrorCodes.SessionClosed, "The session is closed; open a new one");
         }
 
         var quota = quotas.Value.For((await tenants.GetAsync(request.TenantId, cancellationToken))?.Quotas ?? new TenantQuotas());
@@ -56,8 +51,10 @@ public sealed class SendVisitorMessageHandler(
 
         var message = new NewMessage(Ids.New(clock), new Sender(SenderTypes.Visitor, request.VisitorId, session.VisitorDisplayName),
             request.Text!.Trim(), request.ClientMessageId, clock.GetUtcNow());
-        var outcome = await sessions.AppendAsync(request.TenantId, request.SessionId, message, queueIfHuman: true, cancellationToken,
-            quota.MessagesPerMonth);
+        // Whether the session still takes messages, who hears this one live, and whether it starts the human queue
+        // are decided under the session's lock, with the append.
+        var outcome = await transitions.AppendAsync(request.TenantId, request.SessionId, message, Author.Visitor, request.VisitorId,
+            quota.MessagesPerMonth, cancellationToken);
         if (outcome.QuotaExceeded)
         {
             throw MonthlyQuota.Exceeded(quota.MessagesPerMonth, clock);
@@ -65,15 +62,12 @@ public sealed class SendVisitorMessageHandler(
 
         if (!outcome.Duplicate)
         {
-            var assignee = session.Status == SessionStatuses.Assigned
-                ? (await assignments.FindOpenForSessionAsync(request.TenantId, request.SessionId, cancellationToken))?.OperatorId
-                : null;
-            await notifier.MessageAsync(outcome.Message, assignee, cancellationToken);
+            await notifier.MessageAsync(outcome.Message, outcome.Assignee, cancellationToken);
             if (outcome.CreatedAssignment is { } waiting)
             {
                 await queue.WaitingAsync(waiting, cancellationToken);
             }
-            else if (session is { Mode: SessionModes.Bot, Status: SessionStatuses.Open })
+            else if (outcome.ToBot)
             {
                 bot.Enqueue(outcome.Message);
             }

@@ -45,8 +45,13 @@ public sealed record JournalMessage(
 
 public sealed record NewMessage(Guid MessageId, Sender Sender, string Text, string? ClientMessageId, DateTimeOffset CreatedAt);
 
-/// <summary>What appending did: the stored message (the first one for a repeated client_message_id) and what changed.</summary>
-public sealed record AppendOutcome(JournalMessage Message, bool Duplicate, Assignments.Assignment? CreatedAssignment, bool QuotaExceeded = false);
+/// <summary>
+/// What appending did: the stored message (the first one for a repeated client_message_id), who hears it live (the
+/// assignee under the lock), whether the bot lane answers it, and the WAITING assignment a human-mode first message made.
+/// </summary>
+public sealed record AppendOutcome(
+    JournalMessage Message, bool Duplicate, Guid? Assignee = null, bool ToBot = false, Assignments.Assignment? CreatedAssignment = null,
+    bool QuotaExceeded = false);
 
 public sealed record VisitorToken(string Token, DateTimeOffset ExpiresAt);
 

@@ -23,6 +23,9 @@ public sealed record TenantConfiguration
 
     /// <summary>A WAITING assignment older than this closes with <c>reason: timeout</c>; null = never.</summary>
     public int? MaxWaitSeconds { get; init; }
+
+    /// <summary>How many conversations an operator holds at once in this tenant (a membership may override it).</summary>
+    public int MaxConcurrent { get; init; } = TenantRules.DefaultMaxConcurrent;
 }
 
 public sealed record FaqEntry(string Question, string Answer);

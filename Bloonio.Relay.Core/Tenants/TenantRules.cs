@@ -9,6 +9,8 @@ public static partial class TenantRules
 {
     public const int MaxOrigins = 100;
     public const int MaxQuota = 1_000_000_000;
+    public const int DefaultMaxConcurrent = 5;
+    public const int MaxMaxConcurrent = 100;
 
     [GeneratedRegex("^#[0-9A-Fa-f]{6}$")]
     private static partial Regex HexColor();

@@ -19,7 +19,8 @@ public sealed record TenantPatch(
     IReadOnlyList<string?>? WebhookEvents = null,
     int? MaxWaitSeconds = null,
     TenantQuotas? Quotas = null,
-    IReadOnlyList<FaqEntry>? Faq = null);
+    IReadOnlyList<FaqEntry>? Faq = null,
+    int? MaxConcurrent = null);
 
 public sealed record BrandingPatch(
     string? Title = null, string? Greeting = null, string? PrimaryColor = null, string? AvatarUrl = null, string? Position = null);
@@ -42,6 +43,8 @@ public sealed class UpdateTenantValidator : AbstractValidator<UpdateTenantComman
         RuleForEach(x => x.Patch.AllowedOrigins).MustBeOrigin().OverridePropertyName("allowed_origins");
         RuleFor(x => x.Patch.WebhookUrl).MustBeWebhookUrl(options.Value.AllowInsecureWebhooks);
         RuleForEach(x => x.Patch.WebhookEvents).MustBeWebhookEvent().OverridePropertyName("webhook_events");
+        RuleFor(x => x.Patch.MaxConcurrent).InclusiveBetween(1, TenantRules.MaxMaxConcurrent)
+            .WithMessage($"must be between 1 and {TenantRules.MaxMaxConcurrent}").OverridePropertyName("max_concurrent");
         RuleFor(x => x.Patch.MaxWaitSeconds).InclusiveBetween(0, 7 * 24 * 3600)
             .WithMessage("must be between 0 (no limit) and 604800 seconds").OverridePropertyName("max_wait_seconds");
         When(x => x.Patch.Branding is not null, () =>
@@ -118,6 +121,7 @@ public sealed class UpdateTenantHandler(ITenantRepository tenants, ICallerContex
         WebhookUrl = p.WebhookUrl is null ? c.WebhookUrl : p.WebhookUrl.Length == 0 ? null : p.WebhookUrl,
         WebhookEvents = p.WebhookEvents is null ? c.WebhookEvents : p.WebhookEvents.Count == 0 ? null : p.WebhookEvents.Select(e => e!).Distinct().ToList(),
         MaxWaitSeconds = p.MaxWaitSeconds is null ? c.MaxWaitSeconds : p.MaxWaitSeconds == 0 ? null : p.MaxWaitSeconds,
+        MaxConcurrent = p.MaxConcurrent ?? c.MaxConcurrent,
         Faq = p.Faq?.Select(e => new FaqEntry(e.Question.Trim(), e.Answer.Trim())).ToList() ?? c.Faq,
     };
 
@@ -137,5 +141,6 @@ public sealed class UpdateTenantHandler(ITenantRepository tenants, ICallerContex
             ("name", p.Name), ("allowed_origins", p.AllowedOrigins), ("allow_native_clients", p.AllowNativeClients),
             ("branding", p.Branding), ("feature_flags", p.FeatureFlags), ("webhook_url", p.WebhookUrl),
             ("webhook_events", p.WebhookEvents), ("max_wait_seconds", p.MaxWaitSeconds), ("quotas", p.Quotas), ("faq", p.Faq),
+            ("max_concurrent", p.MaxConcurrent),
         }.Where(f => f.Value is not null).Select(f => f.Name).ToArray();
 }

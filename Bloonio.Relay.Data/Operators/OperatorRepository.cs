@@ -12,7 +12,7 @@ public sealed class OperatorRepository(NpgsqlDataSource dataSource) : IOperatorR
 {
     private const string SelectMembership = """
         SELECT m.operator_id, m.tenant_id, o.email, m.display_name, m.avatar_url, m.routing_keys, m.role, m.active,
-               o.active AS operator_active, m.token_version, m.availability, m.created_at, m.updated_at, m.last_connected_at
+               o.active AS operator_active, m.token_version, m.availability, m.created_at, m.updated_at, m.last_connected_at, m.max_concurrent
         FROM operator_memberships m
         JOIN operators o ON o.operator_id = m.operator_id
         """;
@@ -58,14 +58,14 @@ public sealed class OperatorRepository(NpgsqlDataSource dataSource) : IOperatorR
 
         // xmax = 0 only on a freshly inserted row: the membership was created, not refreshed.
         var created = await connection.ExecuteScalarAsync<bool>(new CommandDefinition("""
-            INSERT INTO operator_memberships (tenant_id, operator_id, display_name, avatar_url, routing_keys, created_at, updated_at)
-            VALUES (@TenantId, @operatorId, @DisplayName, @AvatarUrl, @RoutingKeys, @Now, @Now)
+            INSERT INTO operator_memberships (tenant_id, operator_id, display_name, avatar_url, routing_keys, max_concurrent, created_at, updated_at)
+            VALUES (@TenantId, @operatorId, @DisplayName, @AvatarUrl, @RoutingKeys, @MaxConcurrent, @Now, @Now)
             ON CONFLICT (tenant_id, operator_id) DO UPDATE SET
-                display_name = EXCLUDED.display_name, avatar_url = EXCLUDED.avatar_url,
-                routing_keys = EXCLUDED.routing_keys, active = true, deactivated_at = NULL, updated_at = EXCLUDED.updated_at
+                display_name = EXCLUDED.display_name, avatar_url = EXCLUDED.avatar_url, routing_keys = EXCLUDED.routing_keys,
+                max_concurrent = EXCLUDED.max_concurrent, active = true, deactivated_at = NULL, updated_at = EXCLUDED.updated_at
             RETURNING (xmax = 0)
             """,
-            new { p.TenantId, operatorId, p.DisplayName, p.AvatarUrl, RoutingKeys = p.RoutingKeys?.ToArray(), p.Now },
+            new { p.TenantId, operatorId, p.DisplayName, p.AvatarUrl, RoutingKeys = p.RoutingKeys?.ToArray(), p.MaxConcurrent, p.Now },
             tx, cancellationToken: ct));
 
         await AuditWriter.InsertAsync(connection, tx, audit with { Details = new Dictionary<string, object?>(audit.Details) { ["created"] = created } }, ct);
@@ -160,9 +160,10 @@ public sealed class OperatorRepository(NpgsqlDataSource dataSource) : IOperatorR
         public DateTime CreatedAt { get; init; }
         public DateTime UpdatedAt { get; init; }
         public DateTime? LastConnectedAt { get; init; }
+        public int? MaxConcurrent { get; init; }
 
         public OperatorMembership ToMembership() => new(
             OperatorId, TenantId, Email, DisplayName, AvatarUrl, RoutingKeys, Role, Active, OperatorActive, TokenVersion,
-            Availability, DbJson.Utc(CreatedAt), DbJson.Utc(UpdatedAt), LastConnectedAt is { } seen ? DbJson.Utc(seen) : null);
+            Availability, DbJson.Utc(CreatedAt), DbJson.Utc(UpdatedAt), LastConnectedAt is { } seen ? DbJson.Utc(seen) : null, MaxConcurrent);
     }
 }

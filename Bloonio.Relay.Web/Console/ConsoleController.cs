@@ -92,13 +92,13 @@ public sealed class ConsoleController(IMediator mediator) : Controller
 
     [HttpPost("operators"), ConsoleManage]
     public async Task<IActionResult> ProvisionOperator([FromForm] string? email, [FromForm] string? displayName, [FromForm] string? routingKeys,
-        CancellationToken ct)
+        [FromForm] int? maxConcurrent, CancellationToken ct)
     {
         var keys = string.IsNullOrWhiteSpace(routingKeys)
             ? null
             : routingKeys.Split([',', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(k => (string?)k).ToList();
         return await AttemptAsync(
-            () => mediator.Send(new ProvisionOperatorCommand(TenantId, email, displayName, null, keys), ct),
+            () => mediator.Send(new ProvisionOperatorCommand(TenantId, email, displayName, null, keys, maxConcurrent), ct),
             async (errors, message) => View("Operators", new OperatorsModel(Ctx, await mediator.Send(new ListOperatorsQuery(TenantId), ct), message, errors)),
             "/console/operators");
     }

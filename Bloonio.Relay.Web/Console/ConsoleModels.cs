@@ -46,6 +46,7 @@ public sealed class SettingsForm
     public bool HumanHandoff { get; set; }
     public bool TypingIndicators { get; set; }
     public bool AutoAssign { get; set; }
+    public int? MaxConcurrent { get; set; }
     public string? WebhookUrl { get; set; }
     public List<string>? WebhookEvents { get; set; }
     public string? Faq { get; set; }
@@ -55,6 +56,7 @@ public sealed class SettingsForm
         AllowNativeClients: AllowNativeClients,
         Branding: new BrandingPatch(Title, Greeting ?? "", PrimaryColor, AvatarUrl ?? "", Position),
         FeatureFlags: new FeatureFlagsPatch(Bot, HumanHandoff, TypingIndicators, AutoAssign),
+        MaxConcurrent: MaxConcurrent,
         WebhookUrl: WebhookUrl ?? "",
         WebhookEvents: (WebhookEvents ?? []).Count == WebhookEventTypes.All.Count ? [] : (WebhookEvents ?? []).Select(e => (string?)e).ToList(),
         Faq: Lines(Faq).Select(l => l.Split('|', 2)).Select(p => new FaqEntry(p[0].Trim(), p.Length > 1 ? p[1].Trim() : "")).ToList());

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace Bloonio.Relay.Web.Controllers;
 
-public sealed record ProvisionOperatorBody(string? Email, string? DisplayName, string? AvatarUrl, List<string?>? RoutingKeys);
+public sealed record ProvisionOperatorBody(string? Email, string? DisplayName, string? AvatarUrl, List<string?>? RoutingKeys, int? MaxConcurrent = null);
 
 public sealed record OperatorEmailBody(string? Email);
 
@@ -20,7 +20,7 @@ public sealed class OperatorsController(IMediator mediator) : RelayControllerBas
     public async Task<IActionResult> Provision(ProvisionOperatorBody body, CancellationToken ct)
     {
         var result = await Mediator.Send(
-            new ProvisionOperatorCommand(TenantId, body.Email, body.DisplayName, body.AvatarUrl, body.RoutingKeys), ct);
+            new ProvisionOperatorCommand(TenantId, body.Email, body.DisplayName, body.AvatarUrl, body.RoutingKeys, body.MaxConcurrent), ct);
         return Envelope(result.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK, result, "Operator provisioned");
     }
 

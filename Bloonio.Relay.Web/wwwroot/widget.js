@@ -798,7 +798,7 @@
       var code = hubCode(e);
       if (code === "already_escalated") {
         if (S.status === "open") S.status = "waiting";
-      } else if (code === "human_handoff_disabled") {
+      } else if (code === "handoff_disabled") {
         S.flags.human_handoff = false;
       } else if (code === "session_closed") {
         onSessionState({ status: "closed" });
