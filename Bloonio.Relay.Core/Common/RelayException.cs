@@ -28,6 +28,9 @@ public sealed class NotFoundException(string errorCode, string message)
 public sealed class ConflictException(string errorCode, string message)
     : RelayException(409, errorCode, message);
 
+public sealed class PreconditionFailedException(string message)
+    : RelayException(412, ErrorCodes.PreconditionFailed, message);
+
 public sealed class ValidationFailedException(IReadOnlyList<FieldError> errors)
     : RelayException(422, ErrorCodes.ValidationFailed, "Validation failed")
 {

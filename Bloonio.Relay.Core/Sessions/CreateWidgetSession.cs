@@ -58,7 +58,7 @@ public sealed class CreateWidgetSessionHandler(
         }
 
         var now = clock.GetUtcNow();
-        var mode = request.Mode ?? (tenant.Configuration.FeatureFlags.Bot ? SessionModes.Bot : SessionModes.Human);
+        var mode = SessionRules.EffectiveMode(request.Mode, tenant.Configuration.FeatureFlags);
         var session = new Session(Ids.New(clock), tenant.TenantId, Ids.New(clock), null, mode, SessionStatuses.Open, request.RoutingKey,
             request.Visitor?.DisplayName?.Trim(), request.Visitor?.Email?.Trim().ToLowerInvariant(), null, 0, now, null);
         var resumeToken = "brt_" + SecretGenerator.RandomToken();

@@ -67,7 +67,7 @@ public sealed class OpenBackendSessionHandler(
 
             var tenant = await tenants.GetAsync(request.TenantId, ct) ?? throw new NotFoundException(ErrorCodes.TenantNotFound, "Tenant not found");
             var now = clock.GetUtcNow();
-            var mode = request.Mode ?? (tenant.Configuration.FeatureFlags.Bot ? SessionModes.Bot : SessionModes.Human);
+            var mode = SessionRules.EffectiveMode(request.Mode, tenant.Configuration.FeatureFlags);
             var session = new Session(Ids.New(clock), request.TenantId, Ids.New(clock), userId, mode, SessionStatuses.Open, request.RoutingKey,
                 request.DisplayName?.Trim(), request.Email?.Trim().ToLowerInvariant(), null, 0, now, null);
             var resumeToken = "brt_" + SecretGenerator.RandomToken();

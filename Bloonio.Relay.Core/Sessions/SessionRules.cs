@@ -15,6 +15,13 @@ public static class SessionRules
 
     public static byte[] HashResumeToken(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
 
+    /// <summary>
+    /// SPEC 7: the tenant's flags bind whoever opens a session, whatever mode it asks for: without the bot every session
+    /// is human; without the hand-off to humans (and with the bot) every session stays with the bot.
+    /// </summary>
+    public static string EffectiveMode(string? requested, FeatureFlags flags) =>
+        !flags.Bot ? SessionModes.Human : !flags.HumanHandoff ? SessionModes.Bot : requested ?? SessionModes.Bot;
+
     /// <summary>SPEC 13: message text is 1–4 000 characters after trimming.</summary>
     public static IRuleBuilderOptions<T, string?> MustBeMessageText<T>(this IRuleBuilder<T, string?> rule) =>
         rule.Must(t => t is not null && t.Trim().Length is >= 1 and <= MaxTextLength)

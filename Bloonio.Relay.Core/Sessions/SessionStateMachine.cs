@@ -225,6 +225,21 @@ public static class SessionStateMachine
         return t.Events.Select(type => new RelayEvent(newId(), type, Data(type), command.Now)).ToList();
     }
 
+    /// <summary>The table as markdown, for docs/state-machine.md (a test keeps the two the same).</summary>
+    public static string ToMarkdown()
+    {
+        static string Status(string? s) => s ?? "—";
+        var lines = new List<string>
+        {
+            "| trigger | session from | session to | assignment | system notice | events | who |",
+            "|---|---|---|---|---|---|---|",
+        };
+        lines.AddRange(Table.Select(t =>
+            $"| {t.Trigger} | {t.From} | {t.To} | {Status(t.AssignmentFrom)} → {Status(t.AssignmentTo)} | {(t.Notice ? "yes" : "no")} | " +
+            $"{string.Join(", ", t.Events)} | {t.Who} |"));
+        return string.Join('\n', lines);
+    }
+
     /// <summary>What a closed assignment records as its resolution.</summary>
     public static string? Resolution(TransitionCommand command) => command.Trigger switch
     {

@@ -17,8 +17,11 @@ public interface ITenantRepository
     /// <summary>Oldest first, keyset-paged by tenant id.</summary>
     Task<IReadOnlyList<Tenant>> ListAsync(Guid? after, int limit, CancellationToken ct);
 
-    /// <summary>Writes name, configuration and quotas; false when the tenant does not exist.</summary>
-    Task<bool> UpdateAsync(Guid tenantId, string name, TenantConfiguration configuration, TenantQuotas quotas,
+    /// <summary>
+    /// Writes name, configuration and quotas if the tenant is still at <paramref name="expectedVersion"/> (compare and
+    /// set); returns the new version, or null when it has moved on (or does not exist).
+    /// </summary>
+    Task<long?> UpdateAsync(Guid tenantId, long expectedVersion, string name, TenantConfiguration configuration, TenantQuotas quotas,
         AuditEntry audit, CancellationToken ct);
 
     /// <summary>

@@ -69,7 +69,17 @@ public sealed record Tenant(
     TenantQuotas Quotas,
     string WidgetPublicKey,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt,
+    long Version = 1);
+
+/// <summary>A tenant version as an HTTP entity tag (admin API: ETag, If-Match): <c>"v7"</c>.</summary>
+public static class TenantETag
+{
+    public static string Of(Tenant tenant) => $"\"v{tenant.Version}\"";
+
+    public static long? Parse(string value) =>
+        value is { Length: > 3 } v && v.StartsWith("\"v", StringComparison.Ordinal) && v.EndsWith('"') && long.TryParse(v[2..^1], out var n) ? n : null;
+}
 
 /// <summary>A tenant as created: the plain secret is only in memory, to be shown once.</summary>
 public sealed record NewTenant(Tenant Tenant, byte[] ProtectedSecret);

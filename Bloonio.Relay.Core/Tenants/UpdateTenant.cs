@@ -30,7 +30,8 @@ public sealed record FeatureFlagsPatch(
     bool? Attachments = null, bool? Voice = null);
 
 /// <param name="AllowQuotas">Only the platform admin sets quotas; a tenant's own console may not.</param>
-public sealed record UpdateTenantCommand(Guid TenantId, TenantPatch Patch, bool AllowQuotas) : IRequest<Tenant>, ITenantScoped;
+/// <param name="IfMatch">The version the caller last read (admin API If-Match): a tenant that moved on since is 412.</param>
+public sealed record UpdateTenantCommand(Guid TenantId, TenantPatch Patch, bool AllowQuotas, long? IfMatch = null) : IRequest<Tenant>, ITenantScoped;
 
 public sealed class UpdateTenantValidator : AbstractValidator<UpdateTenantCommand>
 {
@@ -71,26 +72,43 @@ public sealed class UpdateTenantValidator : AbstractValidator<UpdateTenantComman
         value.Length <= 2048 && Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme == "https";
 }
 
+/// <summary>
+/// Changes only the fields sent: the patch is applied to the tenant as it is now and written only if nobody wrote in
+/// between (compare and set on its version), else applied again to the newer one. So an admin's quota change and a
+/// console settings save at the same moment both land. With If-Match, a tenant that moved on is 412 instead.
+/// </summary>
 public sealed class UpdateTenantHandler(ITenantRepository tenants, ICallerContext caller, TimeProvider clock)
     : IRequestHandler<UpdateTenantCommand, Tenant>
 {
+    private const int Attempts = 10;
+
     public async Task<Tenant> Handle(UpdateTenantCommand request, CancellationToken cancellationToken)
     {
-        var tenant = await tenants.GetAsync(request.TenantId, cancellationToken)
-            ?? throw new NotFoundException(ErrorCodes.TenantNotFound, "Tenant not found");
         var patch = request.Patch;
-        var configuration = Apply(tenant.Configuration, patch);
-        var quotas = Apply(tenant.Quotas, patch.Quotas);
-        var name = patch.Name?.Trim() ?? tenant.Name;
-
-        var audit = AuditEntry.For(caller, clock, tenant.TenantId, "tenant.updated", tenant.TenantId.ToString(),
-            new Dictionary<string, object?> { ["fields"] = ChangedFields(patch) });
-        if (!await tenants.UpdateAsync(tenant.TenantId, name, configuration, quotas, audit, cancellationToken))
+        for (var attempt = 1; ; attempt++)
         {
-            throw new NotFoundException(ErrorCodes.TenantNotFound, "Tenant not found");
-        }
+            var tenant = await tenants.GetAsync(request.TenantId, cancellationToken)
+                ?? throw new NotFoundException(ErrorCodes.TenantNotFound, "Tenant not found");
+            if (request.IfMatch is { } expected && expected != tenant.Version)
+            {
+                throw new PreconditionFailedException($"The tenant changed since version {expected} (it is at {tenant.Version}); read it again");
+            }
 
-        return tenant with { Name = name, Configuration = configuration, Quotas = quotas, UpdatedAt = clock.GetUtcNow() };
+            var configuration = Apply(tenant.Configuration, patch);
+            var quotas = Apply(tenant.Quotas, patch.Quotas);
+            var name = patch.Name?.Trim() ?? tenant.Name;
+            var audit = AuditEntry.For(caller, clock, tenant.TenantId, "tenant.updated", tenant.TenantId.ToString(),
+                new Dictionary<string, object?> { ["fields"] = ChangedFields(patch) });
+            if (await tenants.UpdateAsync(tenant.TenantId, tenant.Version, name, configuration, quotas, audit, cancellationToken) is { } version)
+            {
+                return tenant with { Name = name, Configuration = configuration, Quotas = quotas, UpdatedAt = clock.GetUtcNow(), Version = version };
+            }
+
+            if (attempt == Attempts)
+            {
+                throw new ConflictException(ErrorCodes.Conflict, "The tenant keeps changing; try again");
+            }
+        }
     }
 
     private static TenantConfiguration Apply(TenantConfiguration c, TenantPatch p) => c with

@@ -13,7 +13,7 @@ public sealed class TenantRepository(NpgsqlDataSource dataSource) : ITenantRepos
 {
     private const string SelectTenant = """
         SELECT t.tenant_id, t.name, t.status, t.owner_email, t.configuration::text AS configuration_json,
-               t.quotas::text AS quotas_json, t.created_at, t.updated_at,
+               t.quotas::text AS quotas_json, t.created_at, t.updated_at, t.version,
                (SELECT w.widget_key FROM widget_keys w WHERE w.tenant_id = t.tenant_id AND w.expires_at IS NULL) AS widget_key
         FROM tenants t
         """;
@@ -78,25 +78,30 @@ public sealed class TenantRepository(NpgsqlDataSource dataSource) : ITenantRepos
         return rows.Select(r => r.ToTenant()).ToList();
     }
 
-    public async Task<bool> UpdateAsync(Guid tenantId, string name, TenantConfiguration configuration, TenantQuotas quotas,
+    public async Task<long?> UpdateAsync(Guid tenantId, long expectedVersion, string name, TenantConfiguration configuration, TenantQuotas quotas,
         AuditEntry audit, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        var updated = await connection.ExecuteAsync(new CommandDefinition("""
-            UPDATE tenants SET name = @name, configuration = @Configuration::jsonb, quotas = @Quotas::jsonb, updated_at = @Now
-            WHERE tenant_id = @tenantId
+        var version = await connection.ExecuteScalarAsync<long?>(new CommandDefinition("""
+            UPDATE tenants SET name = @name, configuration = @Configuration::jsonb, quotas = @Quotas::jsonb, updated_at = @Now, version = version + 1
+            WHERE tenant_id = @tenantId AND version = @expectedVersion
+            RETURNING version
             """,
-            new { tenantId, name, Configuration = DbJson.Serialize(configuration), Quotas = DbJson.Serialize(quotas), Now = audit.CreatedAt },
+            new
+            {
+                tenantId, expectedVersion, name, Configuration = DbJson.Serialize(configuration), Quotas = DbJson.Serialize(quotas),
+                Now = audit.CreatedAt,
+            },
             tx, cancellationToken: ct));
-        if (updated == 0)
+        if (version is null)
         {
-            return false;
+            return null;
         }
 
         await AuditWriter.InsertAsync(connection, tx, audit, ct);
         await tx.CommitAsync(ct);
-        return true;
+        return version;
     }
 
     public Task<bool> RotateSecretAsync(Guid tenantId, byte[] protectedSecret, DateTimeOffset previousExpiresAt, AuditEntry audit,
@@ -187,9 +192,10 @@ public sealed class TenantRepository(NpgsqlDataSource dataSource) : ITenantRepos
         public DateTime CreatedAt { get; init; }
         public DateTime UpdatedAt { get; init; }
         public string? WidgetKey { get; init; }
+        public long Version { get; init; }
 
         public Tenant ToTenant() => new(
             TenantId, Name, Status, OwnerEmail, DbJson.Deserialize<TenantConfiguration>(ConfigurationJson),
-            DbJson.Deserialize<TenantQuotas>(QuotasJson), WidgetKey ?? "", DbJson.Utc(CreatedAt), DbJson.Utc(UpdatedAt));
+            DbJson.Deserialize<TenantQuotas>(QuotasJson), WidgetKey ?? "", DbJson.Utc(CreatedAt), DbJson.Utc(UpdatedAt), Version);
     }
 }

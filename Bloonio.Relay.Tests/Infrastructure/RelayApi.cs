@@ -29,6 +29,9 @@ public sealed record ApiResponse(HttpStatusCode Status, JsonElement Body, HttpRe
         Assert.That(ErrorCode, Is.EqualTo(errorCode), Raw);
         return this;
     }
+
+    /// <summary>200 or 201 (an idempotent call that may create or refresh).</summary>
+    public ApiResponse ShouldBeSuccess() => ShouldBe((int)Status is 200 or 201 ? (int)Status : 200);
 }
 
 /// <summary>Speaks to the relay as a tenant backend (HMAC#1) or the platform admin would.</summary>

@@ -1,3 +1,4 @@
+using Bloonio.Relay.Core.Common;
 using Bloonio.Relay.Core.Tenants;
 using Bloonio.Relay.Web.Http;
 using MediatR;
@@ -26,16 +27,35 @@ public sealed class AdminTenantsController(IMediator mediator) : RelayController
     public async Task<IActionResult> List([FromQuery] Guid? after, [FromQuery] int limit = 100, CancellationToken ct = default) =>
         Envelope(StatusCodes.Status200OK, await Mediator.Send(new ListTenantsQuery(after, limit), ct), "Tenants");
 
+    /// <summary>With an <c>ETag</c>: send it back as <c>If-Match</c> on PATCH to refuse (412) a write over someone else's.</summary>
     [HttpGet("{tenantId:guid}")]
     [ProducesResponseType<Envelope<Tenant>>(StatusCodes.Status200OK)]
     public async Task<IActionResult> Get(Guid tenantId, CancellationToken ct) =>
-        Envelope(StatusCodes.Status200OK, await Mediator.Send(new GetTenantQuery(tenantId), ct), "Tenant");
+        Tagged(await Mediator.Send(new GetTenantQuery(tenantId), ct), "Tenant");
 
+    /// <summary>
+    /// Changes only the fields sent (concurrent patches of other fields are kept). <c>If-Match: "v7"</c> makes it
+    /// conditional: 412 <c>precondition_failed</c> if the tenant changed since; anything else in If-Match is 412 too.
+    /// </summary>
     [HttpPatch("{tenantId:guid}")]
     [ProducesResponseType<Envelope<Tenant>>(StatusCodes.Status200OK)]
-    public async Task<IActionResult> Update(Guid tenantId, TenantPatch body, CancellationToken ct) =>
-        Envelope(StatusCodes.Status200OK, await Mediator.Send(new UpdateTenantCommand(tenantId, body, AllowQuotas: true), ct),
-            "Tenant updated");
+    public async Task<IActionResult> Update(Guid tenantId, TenantPatch body, CancellationToken ct)
+    {
+        long? ifMatch = null;
+        if (Request.Headers.IfMatch.ToString() is { Length: > 0 } header && header != "*")
+        {
+            ifMatch = TenantETag.Parse(header.Trim())
+                ?? throw new PreconditionFailedException("If-Match must be an ETag of this tenant (\"v<version>\"), as GET returns it");
+        }
+
+        return Tagged(await Mediator.Send(new UpdateTenantCommand(tenantId, body, AllowQuotas: true, ifMatch), ct), "Tenant updated");
+    }
+
+    private IActionResult Tagged(Tenant tenant, string message)
+    {
+        Response.Headers.ETag = TenantETag.Of(tenant);
+        return Envelope(StatusCodes.Status200OK, tenant, message);
+    }
 
     [HttpPost("{tenantId:guid}/rotate-secret")]
     [ProducesResponseType<Envelope<RotatedKey>>(StatusCodes.Status201Created)]

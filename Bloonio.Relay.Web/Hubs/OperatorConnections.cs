@@ -26,6 +26,9 @@ public sealed class OperatorConnections(IOperatorRepository operators, IHubConte
         }
     }
 
+    /// <summary>How many connections of this operator this node holds (diagnostics and tests).</summary>
+    public int Count(Guid tenantId, Guid operatorId) => _live.TryGetValue((tenantId, operatorId), out var contexts) ? contexts.Count : 0;
+
     public void Remove(Guid tenantId, Guid operatorId, string connectionId)
     {
         if (_live.TryGetValue((tenantId, operatorId), out var contexts))

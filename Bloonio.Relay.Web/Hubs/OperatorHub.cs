@@ -33,12 +33,14 @@ public sealed class OperatorHub(IMediator mediator, OperatorAccess access, Opera
 
         foreach (var group in QueueGroups(TenantId, membership.RoutingKeys).Append(RelayGroups.Operator(TenantId, OperatorId)))
         {
-            await Groups.AddToGroupAsync(Context.ConnectionId, group);
+            await Groups.AddToGroupAsync(Context.ConnectionId, group, Context.ConnectionAborted);
         }
 
-        live.Add(TenantId, OperatorId, Context);
         await operators.TouchConnectedAsync(TenantId, [OperatorId], clock.GetUtcNow(), Context.ConnectionAborted);
         await base.OnConnectedAsync();
+        // Last, and nothing after it can fail: SignalR calls OnDisconnectedAsync only after a connect that succeeded, and
+        // a registration left behind would keep the operator "online" (its assignments never abandoned).
+        live.Add(TenantId, OperatorId, Context);
     }
 
     /// <summary>A tenant-wide operator's queue group, or one group per routing key.</summary>

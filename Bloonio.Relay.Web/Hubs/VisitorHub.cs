@@ -19,6 +19,10 @@ public sealed class VisitorHub(IMediator mediator, VisitorConnections live, ITen
     private Guid SessionId => Guid.Parse(Context.User!.FindFirst(RelayTokenNames.SessionId)!.Value);
     private Guid VisitorId => Guid.Parse(Context.User!.FindFirst(JwtRegisteredClaimNames.Sub)!.Value);
 
+    /// <summary>
+    /// All or nothing: SignalR calls OnDisconnectedAsync only after a connect that succeeded, so the connection-quota
+    /// slot is taken after every check and given back if anything after it fails (the client gone mid-connect, say).
+    /// </summary>
     public override async Task OnConnectedAsync()
     {
         var tenant = await tenants.GetAsync(TenantId, Context.ConnectionAborted);
@@ -27,17 +31,29 @@ public sealed class VisitorHub(IMediator mediator, VisitorConnections live, ITen
             throw new HubException($"{ErrorCodes.TenantSuspended}: Tenant is suspended");
         }
 
+        var state = await mediator.Send(new GetSessionStateQuery(TenantId, SessionId), Context.ConnectionAborted);
         var limit = quotas.Value.For(tenant.Quotas).ConcurrentVisitorConnections;
         if (!live.TryAdd(TenantId, Context, limit))
         {
             throw new HubException($"{ErrorCodes.QuotaExceeded}: This tenant already has {limit} visitors connected");
         }
 
-        await Groups.AddToGroupAsync(Context.ConnectionId, RelayGroups.Session(TenantId, SessionId));
-        var state = await mediator.Send(new GetSessionStateQuery(TenantId, SessionId), Context.ConnectionAborted);
-        await Clients.Caller.SendAsync("session_state",
-            new SessionStateEvent(state.SessionId, state.Status, state.QueuePosition, state.Operator), Context.ConnectionAborted);
-        await base.OnConnectedAsync();
+        var connected = false;
+        try
+        {
+            await Groups.AddToGroupAsync(Context.ConnectionId, RelayGroups.Session(TenantId, SessionId), Context.ConnectionAborted);
+            await Clients.Caller.SendAsync("session_state",
+                new SessionStateEvent(state.SessionId, state.Status, state.QueuePosition, state.Operator), Context.ConnectionAborted);
+            await base.OnConnectedAsync();
+            connected = true;
+        }
+        finally
+        {
+            if (!connected)
+            {
+                live.Remove(TenantId, Context.ConnectionId);
+            }
+        }
     }
 
     public override Task OnDisconnectedAsync(Exception? exception)

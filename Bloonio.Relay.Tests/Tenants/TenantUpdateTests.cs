@@ -1,0 +1,72 @@
+using System.Net.Http.Headers;
+using Bloonio.Relay.Tests.Infrastructure;
+using NUnit.Framework;
+
+namespace Bloonio.Relay.Tests.Tenants;
+
+/// <summary>A configuration update changes only the fields it sends, whatever else is written at the same moment.</summary>
+public sealed class TenantUpdateTests : TenantTestBase
+{
+    private string TenantPath => $"/api/v1/admin/tenants/{Tenant.TenantId}";
+
+    [Test]
+    public async Task AQuotaChangeAndASettingsSaveAtTheSameMomentBothLand()
+    {
+        for (var round = 1; round <= 15; round++)
+        {
+            var quota = Api.AdminAsync(HttpMethod.Patch, TenantPath, new { quotas = new { messages_per_month = 1000 + round } });
+            var settings = Api.AdminAsync(HttpMethod.Patch, TenantPath, new { branding = new { title = $"Title {round}" }, max_concurrent = round });
+            (await quota).ShouldBe(200);
+            (await settings).ShouldBe(200);
+
+            var tenant = (await Api.AdminAsync(HttpMethod.Get, TenantPath)).ShouldBe(200).Data;
+            Assert.Multiple(() =>
+            {
+                Assert.That(tenant.GetProperty("quotas").GetProperty("messages_per_month").GetInt32(), Is.EqualTo(1000 + round));
+                Assert.That(tenant.GetProperty("configuration").GetProperty("branding").GetProperty("title").GetString(), Is.EqualTo($"Title {round}"));
+                Assert.That(tenant.GetProperty("configuration").GetProperty("max_concurrent").GetInt32(), Is.EqualTo(round));
+            });
+        }
+    }
+
+    [Test]
+    public async Task IfMatchRefusesAWriteOverSomeoneElses()
+    {
+        var etag = (await Api.AdminAsync(HttpMethod.Get, TenantPath)).ShouldBe(200).Headers.ETag!.ToString();
+        (await Api.AdminAsync(HttpMethod.Patch, TenantPath, new { name = "Someone else's change" })).ShouldBe(200);
+
+        var stale = await PatchIfMatchAsync(etag, new { name = "Mine" });
+        stale.ShouldBe(412, "precondition_failed");
+        var fresh = (await Api.AdminAsync(HttpMethod.Get, TenantPath)).ShouldBe(200);
+        Assert.That(fresh.Data.GetProperty("name").GetString(), Is.EqualTo("Someone else's change"));
+
+        var current = $"\"v{fresh.Data.GetProperty("version").GetInt64()}\"";
+        var written = (await PatchIfMatchAsync(current, new { name = "Mine" })).ShouldBe(200);
+        Assert.That(written.Data.GetProperty("name").GetString(), Is.EqualTo("Mine"));
+        Assert.That(written.Headers.ETag!.ToString(), Is.Not.EqualTo(current), "a new version, a new tag");
+        (await PatchIfMatchAsync("not-a-tag", new { name = "x" })).ShouldBe(412, "precondition_failed");
+    }
+
+    [Test]
+    public async Task MaxConcurrentIsATenantSettingWithItsDefaultAndItsBounds()
+    {
+        var tenant = (await Api.AdminAsync(HttpMethod.Get, TenantPath)).ShouldBe(200).Data;
+        Assert.That(tenant.GetProperty("configuration").GetProperty("max_concurrent").GetInt32(), Is.EqualTo(5));
+        foreach (var bad in new[] { 0, 101 })
+        {
+            var refused = (await Api.AdminAsync(HttpMethod.Patch, TenantPath, new { max_concurrent = bad })).ShouldBe(422, "validation_failed");
+            Assert.That(refused.ErrorFields, Is.EqualTo(new[] { "max_concurrent" }));
+        }
+    }
+
+    private Task<ApiResponse> PatchIfMatchAsync(string ifMatch, object body)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Patch, TenantPath)
+        {
+            Content = new ByteArrayContent(RelayApi.Bytes(body)) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", RelayFactory.AdminApiKey);
+        request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+        return Api.SendAsync(request);
+    }
+}
