@@ -161,6 +161,7 @@ public sealed class TransitionRaceTests
                 async () => ack = await w.Visitor.InvokeAsync<JsonElement>("Send", new { client_message_id = "x", text = "what are your hours" }));
             Assert.That((handBack, send), Is.EqualTo(("ok", "ok")));
             var seq = ack.GetProperty("seq").GetInt32();
+            await AcknowledgedIsStoredAsync(w.Session, ack, "x");
             var notice = (await Invariants.JournalAsync(w.Session)).Single(m => m.Text == "You are back with our assistant.").Seq;
             if (seq < notice)
             {
@@ -190,6 +191,7 @@ public sealed class TransitionRaceTests
                 async () => accepted = await op.InvokeAsync<JsonElement>("Accept", new { assignment_id = w.Assignment }));
             Assert.That((send, accept), Is.EqualTo(("ok", "ok")));
             var seq = ack.GetProperty("seq").GetInt32();
+            await AcknowledgedIsStoredAsync(w.Session, ack, "race");
             var inHistory = accepted.GetProperty("history").EnumerateArray().Any(m => m.GetProperty("seq").GetInt32() == seq);
             if (!inHistory)
             {
@@ -219,6 +221,7 @@ public sealed class TransitionRaceTests
             var retry = await Attempt(() => w.Visitor.InvokeAsync<JsonElement>("Send", new { client_message_id = "last", text = "one more thing" }));
             if (send == "ok")
             {
+                await AcknowledgedIsStoredAsync(w.Session, ack, "last");
                 Assert.That(ack.GetProperty("seq").GetInt32(), Is.LessThan(notice), "acknowledged before the close notice");
                 Assert.That(retry, Is.EqualTo("ok"), "a retry of an acknowledged message gets its ack, even after the close");
             }
@@ -315,6 +318,13 @@ public sealed class TransitionRaceTests
         await using var db = new Npgsql.NpgsqlConnection(TestDatabase.ConnectionString);
         return await Dapper.SqlMapper.QuerySingleOrDefaultAsync<Guid?>(db,
             "SELECT operator_id FROM assignments WHERE session_id = @sessionId AND status = 'assigned'", new { sessionId });
+    }
+
+    private static async Task AcknowledgedIsStoredAsync(Guid session, JsonElement ack, string clientMessageId)
+    {
+        var seq = ack.GetProperty("seq").GetInt32();
+        Assert.That((await Invariants.JournalAsync(session)).Single(m => m.Seq == seq).ClientMessageId, Is.EqualTo(clientMessageId),
+            "an acknowledged message is in the journal at its seq");
     }
 
     private static Task Invoke(HubConnection connection, string method, object args) =>
