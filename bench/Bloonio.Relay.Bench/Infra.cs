@@ -1,0 +1,295 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Npgsql;
+
+namespace Bloonio.Relay.Bench;
+
+/// <summary>Free loopback ports, the repository, CPU of processes from /proc.</summary>
+public static class Machine
+{
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public static string RepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Relay.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        return directory?.FullName ?? throw new DirectoryNotFoundException("Relay.sln not found above the benchmark");
+    }
+
+    public static bool IsRoot => Environment.UserName == "root";
+
+    /// <summary>CPU seconds (user + system) a process has used, with its waited-for children.</summary>
+    public static double CpuSeconds(int pid, bool withChildren = false)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        var ticks = long.Parse(fields[11]) + long.Parse(fields[12]) + (withChildren ? long.Parse(fields[13]) + long.Parse(fields[14]) : 0);
+        return ticks / 100.0;
+    }
+
+    public static IEnumerable<int> ChildrenOf(int parent) =>
+        Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Where(n => n!.All(char.IsDigit)).Select(int.Parse!)
+            .Where(pid =>
+            {
+                try
+                {
+                    var stat = File.ReadAllText($"/proc/{pid}/stat");
+                    return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1]) == parent;
+                }
+                catch (IOException)
+                {
+                    return false;
+                }
+            });
+
+    public static string LoadAverage() => File.ReadAllText("/proc/loadavg").Trim();
+
+    public static string CpuModel() =>
+        File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "?";
+
+    /// <summary>Runs a command (as <paramref name="user"/> through runuser when we are root) and waits for it.</summary>
+    public static async Task RunAsync(string file, IEnumerable<string> args, string? user = null)
+    {
+        var start = user is not null && IsRoot ? new ProcessStartInfo("runuser") : new ProcessStartInfo(file);
+        if (user is not null && IsRoot)
+        {
+            foreach (var a in new[] { "-u", user, "--", file })
+            {
+                start.ArgumentList.Add(a);
+            }
+        }
+
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        start.RedirectStandardOutput = start.RedirectStandardError = true;
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed: {await output}{await errors}");
+        }
+    }
+}
+
+/// <summary>A PostgreSQL of the benchmark's own (initdb in a temporary folder, a free port), so its CPU is all ours.</summary>
+public sealed class PrivatePostgres : IAsyncDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), $"bloonio-bench-pg-{Environment.ProcessId}");
+    private static readonly string Bin = Directory.GetDirectories("/usr/lib/postgresql").OrderBy(d => d).Last() + "/bin";
+
+    public int Port { get; } = Machine.FreePort();
+
+    public string ConnectionString(string database) =>
+        $"Host=127.0.0.1;Port={Port};Database={database};Username=postgres;Maximum Pool Size=200;No Reset On Close=true";
+
+    public async Task StartAsync()
+    {
+        Directory.CreateDirectory(_dir);
+        if (Machine.IsRoot)
+        {
+            await Machine.RunAsync("chown", ["postgres", _dir]);
+        }
+
+        await Machine.RunAsync($"{Bin}/initdb", ["-D", _dir, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync"], "postgres");
+        await Machine.RunAsync($"{Bin}/pg_ctl", ["-D", _dir, "-l", $"{_dir}/log", "-w", "start", "-o",
+            $"-p {Port} -k {_dir} -c listen_addresses=127.0.0.1 -c max_connections=400 -c shared_buffers=256MB -c fsync=on -c synchronous_commit=on"],
+            "postgres");
+        await using var db = new NpgsqlConnection(ConnectionString("postgres"));
+        await db.OpenAsync();
+        await new NpgsqlCommand("CREATE DATABASE relay", db).ExecuteNonQueryAsync();
+    }
+
+    public int PostmasterPid => int.Parse(File.ReadLines(Path.Combine(_dir, "postmaster.pid")).First());
+
+    /// <summary>CPU seconds of the whole instance: the postmaster, its live backends and those that exited.</summary>
+    public double CpuSeconds() =>
+        Machine.CpuSeconds(PostmasterPid, withChildren: true) + Machine.ChildrenOf(PostmasterPid).Sum(pid =>
+        {
+            try
+            {
+                return Machine.CpuSeconds(pid);
+            }
+            catch (IOException)
+            {
+                return 0;
+            }
+        });
+
+    /// <summary>Committed and rolled-back transactions of the relay's database, and the WAL position.</summary>
+    public async Task<(long Transactions, long WalBytes)> CountersAsync()
+    {
+        await using var db = new NpgsqlConnection(ConnectionString("relay"));
+        await db.OpenAsync();
+        await using var command = new NpgsqlCommand("""
+            SELECT xact_commit + xact_rollback, pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint
+            FROM pg_stat_database WHERE datname = 'relay'
+            """, db);
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        return (reader.GetInt64(0), reader.GetInt64(1));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await Machine.RunAsync($"{Bin}/pg_ctl", ["-D", _dir, "-m", "immediate", "stop"], "postgres");
+        }
+        finally
+        {
+            Directory.Delete(_dir, recursive: true);
+        }
+    }
+}
+
+/// <summary>A redis-server of the benchmark's own on a free port.</summary>
+public sealed class PrivateRedis : IAsyncDisposable
+{
+    private Process? _process;
+
+    public int Port { get; } = Machine.FreePort();
+
+    public async Task StartAsync()
+    {
+        var start = new ProcessStartInfo("redis-server") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no" })
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        _process = Process.Start(start)!;
+        while (await _process.StandardOutput.ReadLineAsync() is { } line)
+        {
+            if (line.Contains("Ready to accept connections", StringComparison.Ordinal))
+            {
+                _ = _process.StandardOutput.ReadToEndAsync();
+                return;
+            }
+        }
+
+        throw new InvalidOperationException("redis-server did not start");
+    }
+
+    public int Pid => _process!.Id;
+
+    public ValueTask DisposeAsync()
+    {
+        _process?.Kill();
+        _process?.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
+
+/// <summary>A .NET server of the benchmark (the relay or the baselines) as a child process, with the memory probe loaded.</summary>
+public sealed class Server : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly string _probe = Path.Combine(Path.GetTempPath(), $"bloonio-bench-probe-{Guid.NewGuid():N}.sock");
+
+    private Server(string dll, int port, IReadOnlyDictionary<string, string> environment)
+    {
+        Port = port;
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(dll);
+        start.Environment["ASPNETCORE_URLS"] = Url;
+        start.Environment["DOTNET_STARTUP_HOOKS"] = Path.Combine(AppContext.BaseDirectory, "Bloonio.Relay.Bench.Probe.dll");
+        start.Environment["BENCH_PROBE"] = _probe;
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        _process = Process.Start(start)!;
+        _ = _process.StandardOutput.ReadToEndAsync();
+        Errors = _process.StandardError.ReadToEndAsync();
+    }
+
+    public int Port { get; }
+
+    public string Url => $"http://127.0.0.1:{Port}";
+
+    public int Pid => _process.Id;
+
+    public Task<string> Errors { get; }
+
+    public static async Task<Server> StartAsync(string dll, IReadOnlyDictionary<string, string> environment, int? port = null)
+    {
+        var server = new Server(dll, port ?? Machine.FreePort(), environment);
+        using var http = new HttpClient();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (server._process.HasExited)
+            {
+                throw new InvalidOperationException($"{Path.GetFileName(dll)} exited: {await server.Errors}");
+            }
+
+            try
+            {
+                if ((await http.GetAsync($"{server.Url}/healthz")).IsSuccessStatusCode)
+                {
+                    return server;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // not listening yet
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"{Path.GetFileName(dll)} did not answer /healthz");
+    }
+
+    public double CpuSeconds() => Machine.CpuSeconds(Pid);
+
+    /// <summary>The live managed heap (after a full collection) and the resident set, from the startup-hook probe.</summary>
+    public async Task<(long Heap, long Rss)> MemoryAsync()
+    {
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        await socket.ConnectAsync(new UnixDomainSocketEndPoint(_probe));
+        var buffer = new byte[256];
+        var read = await socket.ReceiveAsync(buffer);
+        var parts = System.Text.Encoding.ASCII.GetString(buffer, 0, read).Trim().Split(' ');
+        return (long.Parse(parts[0]), long.Parse(parts[1]));
+    }
+
+    /// <summary>SIGTERM, as an orchestrator stops a node; waits for the exit.</summary>
+    public async Task StopAsync()
+    {
+        if (!_process.HasExited)
+        {
+            await Machine.RunAsync("kill", ["-TERM", Pid.ToString()]);
+            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+        File.Delete(_probe);
+    }
+}

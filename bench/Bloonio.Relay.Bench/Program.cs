@@ -1,0 +1,322 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Bloonio.Relay.Bench;
+using Microsoft.AspNetCore.SignalR.Client;
+
+// bench/run.sh → this program. Everything runs on this machine, on loopback, against processes it starts itself:
+// a private PostgreSQL, a private Redis, the relay (1 or 2 nodes) and the baselines (B1 bare SignalR, B2 raw WebSockets).
+var options = Options.Parse(args);
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+var root = Machine.RepositoryRoot();
+var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name; // bin/<Configuration>/net10.0
+string Dll(string project, string name) => Path.Combine(root, project, "bin", configuration, "net10.0", name);
+var relayDll = Dll("Bloonio.Relay.Web", "Bloonio.Relay.Web.dll");
+var baselinesDll = Dll("bench/Bloonio.Relay.Bench.Baselines", "Bloonio.Relay.Bench.Baselines.dll");
+var report = new Report(options);
+report.Note($"machine: {Environment.ProcessorCount} cores, {Machine.CpuModel()}; load average before: {Machine.LoadAverage()}");
+report.Note($"run: {(options.Smoke ? "smoke" : "full")}, {options.Pairs} pairs, windows of {options.Measure.TotalSeconds:0} s after {options.Warmup.TotalSeconds:0} s of warm-up");
+
+await using var postgres = new PrivatePostgres();
+await postgres.StartAsync();
+const string Origin = "https://shop.bench.test";
+
+// ── baselines (kept running: B1's latency is measured later, at the relay's rate) ───────────────────────────
+await using var baselines = await Server.StartAsync(baselinesDll, new Dictionary<string, string>());
+var b1 = await MeasureAsync("B1 bare SignalR", () => Parallel(options.Pairs, i => HubPair.BareAsync(baselines.Url, i)), baselines, null);
+var b2 = await MeasureAsync("B2 raw WebSocket", () => Parallel(options.Pairs, i => RawPair.ConnectAsync(baselines.Url, i)), baselines, null);
+var b1Idle = await IdleConnectionsAsync(baselines, i => HubPair.Connect($"{baselines.Url}/b1?pair=idle{i}&role=visitor", null));
+(double P50, double P99, long Count) b1Latency;
+
+// ── the relay, one node ─────────────────────────────────────────────────────────────────────────────────────
+Window p1, p1Many;
+(double P50, double P99, long Count) p2 = default;
+(long Heap, long Rss) relayIdle;
+var rest = new Dictionary<string, double>();
+double idleCpuPercent, idleTransactions;
+await using (var relay = await Server.StartAsync(relayDll, RelayApi.Environment(postgres.ConnectionString("relay"))))
+{
+    using var api = new RelayApi(relay.Url);
+    var tenant = await api.CreateTenantAsync("bench one tenant", Origin);
+
+    // Idle node first, while nothing is pending: a tenant, nobody connected, nothing sent.
+    await Task.Delay(options.Warmup);
+    var (cpu0, (tx0, _)) = (relay.CpuSeconds(), await postgres.CountersAsync());
+    var idleClock = Stopwatch.StartNew();
+    await Task.Delay(options.Idle);
+    var (cpu1, (tx1, _)) = (relay.CpuSeconds(), await postgres.CountersAsync());
+    idleCpuPercent = 100 * (cpu1 - cpu0) / idleClock.Elapsed.TotalSeconds;
+    idleTransactions = Math.Max(0, tx1 - tx0 - 1) / idleClock.Elapsed.TotalSeconds; // the first counter query is one
+
+    p1 = await MeasureAsync("P1 one tenant", () => Parallel(options.Pairs, i => HubPair.RelayAsync(api, tenant, $"one{i}", relay.Url, relay.Url)),
+        relay, postgres);
+    var tenants = new List<Tenant>();
+    for (var t = 0; t < options.Tenants; t++)
+    {
+        tenants.Add(await api.CreateTenantAsync($"bench tenant {t}", Origin));
+    }
+
+    p1Many = await MeasureAsync($"P1 {options.Tenants} tenants",
+        () => Parallel(options.Tenants, i => HubPair.RelayAsync(api, tenants[i], $"many{i}", relay.Url, relay.Url)), relay, postgres);
+
+    if (!options.Smoke)
+    {
+        foreach (var pairs in new[] { 5, 10, 25, 100 })
+        {
+            var sweepTenant = await api.CreateTenantAsync($"bench sweep {pairs}", Origin);
+            var sweep = await MeasureAsync($"P1 sweep {pairs} pairs",
+                () => Parallel(pairs, i => HubPair.RelayAsync(api, sweepTenant, $"sweep{pairs}-{i}", relay.Url, relay.Url)), relay, postgres);
+            report.Sweep(pairs, sweep.Rate);
+        }
+    }
+
+    // P2: open loop at half the relay's closed-loop rate, on the relay and on B1.
+    var rate = Math.Max(10, p1.Rate / 2);
+    await QuiesceAsync(postgres);
+    var latencyTenant = await api.CreateTenantAsync("bench latency", Origin);
+    var latencyPairs = await Parallel(options.Pairs, i => HubPair.RelayAsync(api, latencyTenant, $"lat{i}", relay.Url, relay.Url));
+    p2 = await Load.OpenLoopAsync(latencyPairs, rate, options.Measure);
+    await DisposeAll(latencyPairs);
+    var barePairs = await Parallel(options.Pairs, i => HubPair.BareAsync(baselines.Url, 1000 + i));
+    b1Latency = await Load.OpenLoopAsync(barePairs, rate, options.Measure);
+    await DisposeAll(barePairs);
+    report.Rate = rate;
+
+    // P5: REST, 16 at a time, against /healthz.
+    var restTenant = await api.CreateTenantAsync("bench rest", Origin);
+    await api.OperatorTokenAsync(restTenant, "rest@bench.test");
+    rest["healthz"] = await RestAsync(api, () => new HttpRequestMessage(HttpMethod.Get, "/healthz"));
+    rest["fetch/operator-token"] = await RestAsync(api, () => api.SignedRequest(restTenant, HttpMethod.Post, "/api/v1/relay/fetch/operator-token",
+        new { email = "rest@bench.test" }));
+    rest["widget/sessions"] = await RestAsync(api, () => api.WidgetSessionRequest(restTenant, Origin));
+
+    // P3: idle authenticated visitors.
+    var idleTenant = await api.CreateTenantAsync("bench idle", Origin);
+    var tokens = new List<string>();
+    for (var i = 0; i < options.IdleConnections; i++)
+    {
+        tokens.Add((await api.VisitorAsync(idleTenant, $"idle{i}")).Token);
+    }
+
+    relayIdle = await IdleConnectionsAsync(relay, i => HubPair.Connect($"{relay.Url}/hubs/visitor", tokens[i]));
+
+}
+
+// ── P4: two nodes over Redis ────────────────────────────────────────────────────────────────────────────────
+Window p4;
+(double P50, double P99, long Count) crossNode, sameNode;
+await using (var redis = new PrivateRedis())
+{
+    await redis.StartAsync();
+    var environment = RelayApi.Environment(postgres.ConnectionString("relay"), $"127.0.0.1:{redis.Port}");
+    await using var a = await Server.StartAsync(relayDll, environment);
+    await using var b = await Server.StartAsync(relayDll, environment);
+    using var api = new RelayApi(a.Url);
+    var tenant = await api.CreateTenantAsync("bench two nodes", Origin);
+    p4 = await MeasureAsync("P4 two nodes", () => Parallel(options.Pairs, i => HubPair.RelayAsync(api, tenant, $"two{i}", a.Url, b.Url)),
+        a, postgres, b);
+    var rate = Math.Max(10, p1.Rate / 2);
+    await QuiesceAsync(postgres);
+    var cross = await Parallel(options.Pairs, i => HubPair.RelayAsync(api, tenant, $"cross{i}", a.Url, b.Url));
+    crossNode = await Load.OpenLoopAsync(cross, rate, options.Measure);
+    await DisposeAll(cross);
+    await QuiesceAsync(postgres);
+    var same = await Parallel(options.Pairs, i => HubPair.RelayAsync(api, tenant, $"same{i}", a.Url, a.Url));
+    sameNode = await Load.OpenLoopAsync(same, rate, options.Measure);
+    await DisposeAll(same);
+}
+
+// ── P6: clients reconnecting after a node restart ───────────────────────────────────────────────────────────
+(int Clients, double Seconds, int Failed) p6;
+{
+    var environment = RelayApi.Environment(postgres.ConnectionString("relay"));
+    var relay = await Server.StartAsync(relayDll, environment);
+    using var api = new RelayApi(relay.Url);
+    var tenant = await api.CreateTenantAsync("bench reconnect", Origin);
+    var connections = new List<Microsoft.AspNetCore.SignalR.Client.HubConnection>();
+    var reconnected = 0;
+    var failed = 0;
+    var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+    for (var i = 0; i < options.ReconnectClients; i++)
+    {
+        var (_, token) = await api.VisitorAsync(tenant, $"storm{i}");
+        var connection = new Microsoft.AspNetCore.SignalR.Client.HubConnectionBuilder()
+            .WithUrl($"{relay.Url}/hubs/visitor", o =>
+            {
+                o.SkipNegotiation = true;
+                o.Transports = Microsoft.AspNetCore.Http.Connections.HttpTransportType.WebSockets;
+                o.AccessTokenProvider = () => Task.FromResult<string?>(token);
+            })
+            .WithAutomaticReconnect(new StormRetry())
+            .Build();
+        connection.Reconnected += _ =>
+        {
+            if (Interlocked.Increment(ref reconnected) == options.ReconnectClients)
+            {
+                all.TrySetResult();
+            }
+
+            return Task.CompletedTask;
+        };
+        connection.Closed += _ =>
+        {
+            Interlocked.Increment(ref failed);
+            return Task.CompletedTask;
+        };
+        await connection.StartAsync();
+        connections.Add(connection);
+    }
+
+    var clock = Stopwatch.StartNew();
+    await relay.StopAsync();
+    var stopped = clock.Elapsed.TotalSeconds;
+    await relay.DisposeAsync();
+    await using var restarted = await Server.StartAsync(relayDll, environment, relay.Port);
+    var ready = clock.Elapsed;
+    await Task.WhenAny(all.Task, Task.Delay(TimeSpan.FromSeconds(120)));
+    p6 = (options.ReconnectClients, (clock.Elapsed - ready).TotalSeconds, options.ReconnectClients - reconnected);
+    report.Note($"P6: the node took {stopped:0.0} s to stop (SIGTERM) and was ready again {ready.TotalSeconds:0.0} s after the stop began");
+    foreach (var c in connections)
+    {
+        await c.DisposeAsync();
+    }
+}
+
+report.Note($"load average after: {Machine.LoadAverage()}");
+report.Print(b1, b2, p1, p1Many, b1Latency, p2, b1Idle, relayIdle, p4, crossNode, sameNode, rest, p6, idleCpuPercent, idleTransactions);
+return 0;
+
+async Task<Window> MeasureAsync(string name, Func<Task<List<Pair>>> connect, Server server, PrivatePostgres? db, Server? second = null)
+{
+    if (db is not null)
+    {
+        await QuiesceAsync(db); // the background work of the last window (event consumers) must not be billed to this one
+    }
+
+    var pairs = await connect();
+    try
+    {
+        var window = await Load.ClosedLoopAsync(pairs, options.Warmup, options.Measure, async () =>
+        {
+            var cost = new Dictionary<string, double> { ["server"] = server.CpuSeconds() + (second?.CpuSeconds() ?? 0) };
+            if (db is not null)
+            {
+                var (transactions, wal) = await db.CountersAsync();
+                cost["postgres"] = db.CpuSeconds();
+                cost["transactions"] = transactions;
+                cost["wal"] = wal;
+            }
+
+            return cost;
+        });
+        Console.Error.WriteLine($"{name}: {window.Rate:0} msg/s");
+        return window;
+    }
+    finally
+    {
+        await DisposeAll(pairs);
+    }
+}
+
+// Waits until PostgreSQL has been (nearly) still for a second: the relay's background work has caught up.
+static async Task QuiesceAsync(PrivatePostgres db)
+{
+    var deadline = DateTime.UtcNow.AddSeconds(120);
+    var (last, _) = await db.CountersAsync();
+    while (DateTime.UtcNow < deadline)
+    {
+        await Task.Delay(1000);
+        var (now, _) = await db.CountersAsync();
+        if (now - last <= 5)
+        {
+            return;
+        }
+
+        last = now;
+    }
+}
+
+static async Task<List<Pair>> Parallel<T>(int count, Func<int, Task<T>> connect) where T : Pair
+{
+    var pairs = new List<Pair>();
+    for (var i = 0; i < count; i += 10)
+    {
+        pairs.AddRange(await Task.WhenAll(Enumerable.Range(i, Math.Min(10, count - i)).Select(connect)));
+    }
+
+    return pairs;
+}
+
+static async Task DisposeAll(IEnumerable<Pair> pairs)
+{
+    foreach (var p in pairs)
+    {
+        await p.DisposeAsync();
+    }
+}
+
+async Task<(long Heap, long Rss)> IdleConnectionsAsync(Server server, Func<int, Microsoft.AspNetCore.SignalR.Client.HubConnection> connect)
+{
+    var before = await server.MemoryAsync();
+    var connections = new List<Microsoft.AspNetCore.SignalR.Client.HubConnection>();
+    for (var i = 0; i < options.IdleConnections; i += 50)
+    {
+        var batch = Enumerable.Range(i, Math.Min(50, options.IdleConnections - i)).Select(connect).ToList();
+        await Task.WhenAll(batch.Select(c => c.StartAsync()));
+        connections.AddRange(batch);
+    }
+
+    var after = await server.MemoryAsync();
+    foreach (var c in connections)
+    {
+        await c.DisposeAsync();
+    }
+
+    return ((after.Heap - before.Heap) / options.IdleConnections, (after.Rss - before.Rss) / options.IdleConnections);
+}
+
+async Task<double> RestAsync(RelayApi api, Func<HttpRequestMessage> request)
+{
+    var count = 0L;
+    var failures = 0L;
+    var measuring = 0;
+    using var stop = new CancellationTokenSource();
+    var workers = Enumerable.Range(0, 16).Select(async _ =>
+    {
+        await Task.Yield();
+        while (!stop.IsCancellationRequested)
+        {
+            using var response = await api.Http.SendAsync(request());
+            if (!response.IsSuccessStatusCode)
+            {
+                Interlocked.Increment(ref failures);
+            }
+            else if (Volatile.Read(ref measuring) == 1)
+            {
+                Interlocked.Increment(ref count);
+            }
+        }
+    }).ToList();
+    await Task.Delay(options.Warmup);
+    var clock = Stopwatch.StartNew();
+    Interlocked.Exchange(ref measuring, 1);
+    await Task.Delay(options.Measure);
+    Interlocked.Exchange(ref measuring, 0);
+    var rate = Interlocked.Read(ref count) / clock.Elapsed.TotalSeconds;
+    stop.Cancel();
+    await Task.WhenAll(workers);
+    if (failures > 0)
+    {
+        throw new InvalidOperationException($"{failures} REST requests failed");
+    }
+
+    return rate;
+}
+
+/// <summary>Reconnect at once, then every 200 ms, for a minute: the time measured is the relay's, not the policy's.</summary>
+internal sealed class StormRetry : Microsoft.AspNetCore.SignalR.Client.IRetryPolicy
+{
+    public TimeSpan? NextRetryDelay(Microsoft.AspNetCore.SignalR.Client.RetryContext context) =>
+        context.ElapsedTime > TimeSpan.FromMinutes(1) ? null : context.PreviousRetryCount == 0 ? TimeSpan.Zero : TimeSpan.FromMilliseconds(200);
+}

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The benchmark in one command: builds in Release, then runs P1–P6 and the idle figures against processes it starts
+# itself (a private PostgreSQL and Redis on free loopback ports, the relay, the baselines) and prints the table.
+#   bench/run.sh            the full run (about 6 minutes on 2 cores)
+#   bench/run.sh --smoke    a 1–2 minute pass of every scenario, with small numbers (CI runs it; no thresholds)
+# Options: --pairs N --tenants N --seconds N --warmup N --idle-connections N --reconnect-clients N --out FILE
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+ensure_dotnet
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then apt_install postgresql; fi
+if ! command -v redis-server >/dev/null 2>&1; then apt_install redis-server; fi
+dotnet build bench/Bloonio.Relay.Bench -c Release -v quiet -nologo >/dev/null
+exec dotnet bench/Bloonio.Relay.Bench/bin/Release/net10.0/Bloonio.Relay.Bench.dll "$@"
