@@ -38,6 +38,7 @@ public static class DependencyInjection
         services.AddScoped<Sessions.WidgetGate>();
         services.AddScoped<Assignments.OperatorAccess>();
         services.AddScoped<Assignments.QueueNotifications>();
+        services.AddSingleton<Quotas.MonthlyMessageGate>();
         return services;
     }
 

@@ -16,8 +16,19 @@ public static class DependencyInjection
     public static IServiceCollection AddRelayData(this IServiceCollection services, string connectionString)
     {
         DefaultTypeMap.MatchNamesWithUnderscores = true;
-        services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
+        services.AddSingleton(_ =>
+        {
+            var builder = new NpgsqlDataSourceBuilder(connectionString);
+            if (builder.ConnectionStringBuilder.MaxAutoPrepare == 0)
+            {
+                // The same few statements run all day: prepared once per connection, they skip parsing and planning.
+                builder.ConnectionStringBuilder.MaxAutoPrepare = 100;
+            }
+
+            return builder.Build();
+        });
         services.AddSingleton<MigrationRunner>();
+        services.AddSingleton<Caching.RelayCaches>();
         services.AddSingleton<TenantRepository>();
         services.AddSingleton<ITenantRepository>(p => p.GetRequiredService<TenantRepository>());
         services.AddSingleton<ITenantCredentialStore>(p => p.GetRequiredService<TenantRepository>());
@@ -27,6 +38,7 @@ public static class DependencyInjection
         services.AddSingleton<Core.Assignments.IAssignmentRepository, Sessions.AssignmentRepository>();
         services.AddSingleton<Core.Sessions.ISessionTransitions, Sessions.SessionTransitionStore>();
         services.AddSingleton<Core.Events.IEventCursorStore, Events.EventCursorStore>();
+        services.AddSingleton<Core.Events.IEventSequencer, Events.EventSequencer>();
         services.AddSingleton<Core.Webhooks.IWebhookStore, Webhooks.WebhookStore>();
         services.AddSingleton<Core.Quotas.IUsageStore, Quotas.UsageStore>();
         services.AddSingleton<Core.Console.IConsoleRepository, Console.ConsoleRepository>();

@@ -18,7 +18,8 @@ public sealed class SendOperatorMessageValidator : AbstractValidator<SendOperato
 }
 
 /// <summary>Only the operator the session is assigned to may write in it (decided under the session's lock, with the append).</summary>
-public sealed class SendOperatorMessageHandler(OperatorAccess access, ISessionTransitions transitions, IRelayNotifier notifier, TimeProvider clock)
+public sealed class SendOperatorMessageHandler(
+    OperatorAccess access, ISessionTransitions transitions, IRelayNotifier notifier, Quotas.MonthlyMessageGate month, TimeProvider clock)
     : IRequestHandler<SendOperatorMessageCommand, MessageAck>
 {
     public async Task<MessageAck> Handle(SendOperatorMessageCommand request, CancellationToken cancellationToken)
@@ -26,10 +27,11 @@ public sealed class SendOperatorMessageHandler(OperatorAccess access, ISessionTr
         var membership = await access.RequireAsync(request.TenantId, request.OperatorId, cancellationToken);
         var message = new NewMessage(Ids.New(clock), new Sender(SenderTypes.Operator, request.OperatorId, membership.DisplayName),
             request.Text!.Trim(), request.ClientMessageId, clock.GetUtcNow());
-        var outcome = await transitions.AppendAsync(request.TenantId, request.SessionId, message, Author.Operator, request.OperatorId, null,
+        var outcome = await transitions.AppendAsync(request.TenantId, request.SessionId, message, Author.Operator, request.OperatorId,
             cancellationToken);
         if (!outcome.Duplicate)
         {
+            month.Counted(request.TenantId);
             await notifier.MessageAsync(outcome.Message, request.OperatorId, cancellationToken);
         }
 

@@ -10,7 +10,7 @@ namespace Bloonio.Relay.Core.Brain;
 public sealed record AnswerWithBotCommand(Guid TenantId, Guid SessionId, Guid MessageId, int Seq, string Text) : IRequest<Unit>, ITenantScoped;
 
 public sealed class AnswerWithBotHandler(
-    ISessionRepository sessions, ISessionTransitions transitions, IBrain brain, IRelayNotifier notifier, IMediator mediator, TimeProvider clock,
+    ISessionRepository sessions, ISessionTransitions transitions, Quotas.MonthlyMessageGate month, IBrain brain, IRelayNotifier notifier, IMediator mediator, TimeProvider clock,
     IOptions<RelayCoreOptions> options, ILogger<AnswerWithBotHandler> logger)
     : IRequestHandler<AnswerWithBotCommand, Unit>
 {
@@ -47,7 +47,7 @@ public sealed class AnswerWithBotHandler(
             {
                 outcome = await transitions.AppendAsync(request.TenantId, request.SessionId,
                     new NewMessage(Ids.New(clock), new Sender(SenderTypes.Bot, null, "Assistant"), text, $"bot-reply-{request.MessageId}",
-                        clock.GetUtcNow()), Author.BotLane, null, null, cancellationToken);
+                        clock.GetUtcNow()), Author.BotLane, null, cancellationToken);
             }
             catch (ConflictException)
             {
@@ -56,6 +56,7 @@ public sealed class AnswerWithBotHandler(
 
             if (!outcome.Duplicate)
             {
+                month.Counted(request.TenantId);
                 await notifier.MessageAsync(outcome.Message, null, cancellationToken);
             }
         }

@@ -7,7 +7,8 @@ namespace Bloonio.Relay.Core.Events;
 public sealed record DispatchEventsCommand : IRequest<int>;
 
 public sealed class DispatchEventsHandler(
-    IEnumerable<IEventConsumer> consumers, IEventCursorStore cursors, TimeProvider clock, ILogger<DispatchEventsHandler> logger)
+    IEnumerable<IEventConsumer> consumers, IEventCursorStore cursors, IEventSequencer sequencer, TimeProvider clock,
+    ILogger<DispatchEventsHandler> logger)
     : IRequestHandler<DispatchEventsCommand, int>
 {
     private const int Tenants = 50;
@@ -17,6 +18,7 @@ public sealed class DispatchEventsHandler(
 
     public async Task<int> Handle(DispatchEventsCommand request, CancellationToken cancellationToken)
     {
+        await sequencer.CatchUpAsync(cancellationToken);
         var handled = 0;
         foreach (var consumer in consumers)
         {

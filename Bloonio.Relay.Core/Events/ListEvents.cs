@@ -24,10 +24,11 @@ public sealed class ListEventsValidator : AbstractValidator<ListEventsQuery>
     }
 }
 
-public sealed class ListEventsHandler(IEventCursorStore events) : IRequestHandler<ListEventsQuery, EventPage>
+public sealed class ListEventsHandler(IEventCursorStore events, IEventSequencer sequencer) : IRequestHandler<ListEventsQuery, EventPage>
 {
     public async Task<EventPage> Handle(ListEventsQuery request, CancellationToken cancellationToken)
     {
+        await sequencer.CatchUpAsync(cancellationToken); // a backend reads its own writes: what committed before this call is numbered
         var limit = request.Limit ?? 100;
         var page = await events.ReadAsync(request.TenantId, request.After, limit + 1, cancellationToken);
         var shown = page.Take(limit).Select(e =>

@@ -20,3 +20,10 @@ public static class EventTypes
     public const string QuotaWarning = "quota.warning";
     public const string QuotaExceeded = "quota.exceeded";
 }
+
+/// <summary>Numbers the committed events that have no sequence yet (the feed and the consumers read numbered ones only).</summary>
+public interface IEventSequencer
+{
+    /// <summary>Numbers everything committed so far; returns how many. Readers call it first to read their own writes.</summary>
+    Task<int> CatchUpAsync(CancellationToken ct);
+}

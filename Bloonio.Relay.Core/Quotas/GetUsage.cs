@@ -37,7 +37,7 @@ public sealed class GetUsageHandler(ITenantRepository tenants, IUsageStore usage
             : DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime) is var today ? new DateOnly(today.Year, today.Month, 1) : default;
         var days = (await usage.ListAsync(request.TenantId, month, month.AddMonths(1).AddDays(-1), cancellationToken)).Select(View).ToList();
         var effective = quotas.Value.For(tenant.Quotas);
-        var used = await usage.MessagesThisMonthAsync(request.TenantId, month, cancellationToken);
+        var used = (int)Math.Min(int.MaxValue, await usage.MessagesThisMonthAsync(request.TenantId, month, cancellationToken));
         var totals = new UsageDayView(month,
             new UsageMessages(days.Sum(d => d.Messages.Visitor), days.Sum(d => d.Messages.Operator), days.Sum(d => d.Messages.Bot), days.Sum(d => d.Messages.System)),
             days.Sum(d => d.Sessions), days.Sum(d => d.Escalations), days.Sum(d => d.BotReplies), days.Sum(d => d.WebhookDeliveries),

@@ -22,29 +22,41 @@ public sealed record UsageDay(DateOnly Date, IReadOnlyDictionary<string, long> M
 
 public interface IUsageStore
 {
-    /// <summary>Adds the increments whose sequence is past the tenant's usage cursor, and moves it, in one transaction.</summary>
-    Task ApplyAsync(Guid tenantId, IReadOnlyList<UsageIncrement> increments, long lastSequence, CancellationToken ct);
+    /// <summary>
+    /// Adds the increments whose sequence is past the tenant's usage cursor, and moves it, in one transaction; with a
+    /// monthly message limit, the batch that takes a month past 80 % writes quota.warning and past 100 % quota.exceeded,
+    /// in the same transaction (so each is written once).
+    /// </summary>
+    Task ApplyAsync(Guid tenantId, IReadOnlyList<UsageIncrement> increments, long lastSequence, int? monthlyLimit, CancellationToken ct);
 
     /// <summary>Raises today's peak of concurrent visitor connections to at least <paramref name="connections"/>.</summary>
     Task RecordPeakAsync(Guid tenantId, DateOnly day, int connections, CancellationToken ct);
 
     Task<IReadOnlyList<UsageDay>> ListAsync(Guid tenantId, DateOnly from, DateOnly to, CancellationToken ct);
 
-    Task<int> MessagesThisMonthAsync(Guid tenantId, DateOnly month, CancellationToken ct);
+    /// <summary>
+    /// The month's non-system messages: what usage has counted, plus the message events it has not counted yet (read
+    /// in one snapshot, so exact at that moment).
+    /// </summary>
+    Task<long> MessagesThisMonthAsync(Guid tenantId, DateOnly month, CancellationToken ct);
 }
 
 /// <summary>
 /// Usage metering (SPEC 10) from the event log: one upsert per batch of events instead of a write per message, and
 /// exact because the store skips what its own cursor has already counted.
 /// </summary>
-public sealed class UsageConsumer(IUsageStore store) : IEventConsumer
+public sealed class UsageConsumer(IUsageStore store, Tenants.ITenantRepository tenants, Microsoft.Extensions.Options.IOptions<QuotaDefaults> quotas)
+    : IEventConsumer
 {
     public string Name => "usage";
 
     public bool Wants(string eventType) => true;
 
-    public Task HandleAsync(Guid tenantId, IReadOnlyList<StoredEvent> events, CancellationToken ct) =>
-        store.ApplyAsync(tenantId, events.SelectMany(Increments).ToList(), events[^1].Sequence, ct);
+    public async Task HandleAsync(Guid tenantId, IReadOnlyList<StoredEvent> events, CancellationToken ct)
+    {
+        var limit = quotas.Value.For((await tenants.GetAsync(tenantId, ct))?.Quotas ?? new Tenants.TenantQuotas()).MessagesPerMonth;
+        await store.ApplyAsync(tenantId, events.SelectMany(Increments).ToList(), events[^1].Sequence, limit, ct);
+    }
 
     private static IEnumerable<UsageIncrement> Increments(StoredEvent e)
     {

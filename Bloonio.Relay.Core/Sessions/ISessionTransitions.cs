@@ -16,11 +16,5 @@ public interface ISessionTransitions
     /// nothing). Who may write, who hears it live and whether the human queue starts are decided under the session's
     /// lock (<see cref="SessionStateMachine.Append"/>).
     /// </summary>
-    /// <param name="monthlyLimit">
-    /// When set, the message is refused (QuotaExceeded, nothing stored) once the tenant's month already holds that many;
-    /// the message that reaches 80 % writes quota.warning, the one that reaches 100 % quota.exceeded. Every non-system
-    /// message is counted.
-    /// </param>
-    Task<AppendOutcome> AppendAsync(Guid tenantId, Guid sessionId, NewMessage message, Author author, Guid? authorId, int? monthlyLimit,
-        CancellationToken ct);
+    Task<AppendOutcome> AppendAsync(Guid tenantId, Guid sessionId, NewMessage message, Author author, Guid? authorId, CancellationToken ct);
 }

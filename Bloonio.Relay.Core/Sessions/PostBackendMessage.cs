@@ -30,7 +30,7 @@ public sealed class PostBackendMessageValidator : AbstractValidator<PostBackendM
 }
 
 public sealed class PostBackendMessageHandler(
-    ISessionTransitions transitions, IOperatorRepository operators, IRelayNotifier notifier, TimeProvider clock)
+    ISessionTransitions transitions, IOperatorRepository operators, IRelayNotifier notifier, Quotas.MonthlyMessageGate month, TimeProvider clock)
     : IRequestHandler<PostBackendMessageCommand, MessageAck>
 {
     public async Task<MessageAck> Handle(PostBackendMessageCommand request, CancellationToken cancellationToken)
@@ -42,10 +42,15 @@ public sealed class PostBackendMessageHandler(
             _ => new Sender(SenderTypes.System),
         };
         var outcome = await transitions.AppendAsync(request.TenantId, request.SessionId,
-            new NewMessage(Ids.New(clock), sender, request.Text!.Trim(), request.ClientMessageId, clock.GetUtcNow()), Author.Backend, null, null,
+            new NewMessage(Ids.New(clock), sender, request.Text!.Trim(), request.ClientMessageId, clock.GetUtcNow()), Author.Backend, null,
             cancellationToken);
         if (!outcome.Duplicate)
         {
+            if (sender.Type != SenderTypes.System)
+            {
+                month.Counted(request.TenantId);
+            }
+
             await notifier.MessageAsync(outcome.Message, outcome.Assignee, cancellationToken);
         }
 

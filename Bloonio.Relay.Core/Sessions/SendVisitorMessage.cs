@@ -29,18 +29,12 @@ public sealed class SendVisitorMessageValidator : AbstractValidator<SendVisitorM
 /// In human mode the first message queues the session (WAITING), offered to its routing key and tenant-wide operators.
 /// </summary>
 public sealed class SendVisitorMessageHandler(
-    ISessionRepository sessions, ISessionTransitions transitions, IRelayNotifier notifier, QueueNotifications queue, IBotLane bot,
-    ITenantRepository tenants, IRateLimiter limiter, IOptions<QuotaDefaults> quotas, TimeProvider clock)
+    ISessionTransitions transitions, IRelayNotifier notifier, QueueNotifications queue, IBotLane bot,
+    ITenantRepository tenants, IRateLimiter limiter, MonthlyMessageGate month, IOptions<QuotaDefaults> quotas, TimeProvider clock)
     : IRequestHandler<SendVisitorMessageCommand, MessageAck>
 {
     public async Task<MessageAck> Handle(SendVisitorMessageCommand request, CancellationToken cancellationToken)
     {
-        var session = await sessions.GetAsync(request.TenantId, request.SessionId, cancellationToken);
-        if (session is null || session.VisitorId != request.VisitorId)
-        {
-            throw new NotFoundException(ErrorCodes.SessionNotFound, "Session not found");
-        }
-
         var quota = quotas.Value.For((await tenants.GetAsync(request.TenantId, cancellationToken))?.Quotas ?? new TenantQuotas());
         var decision = await limiter.AcquireAsync($"visitor-messages:{request.SessionId}", quota.VisitorMessagesPerMinute, cancellationToken);
         if (!decision.Allowed)
@@ -49,15 +43,24 @@ public sealed class SendVisitorMessageHandler(
                 $"More than {quota.VisitorMessagesPerMinute} messages per minute; wait {decision.ResetSeconds} s");
         }
 
-        var message = new NewMessage(Ids.New(clock), new Sender(SenderTypes.Visitor, request.VisitorId, session.VisitorDisplayName),
+        // The visitor's display name is the session's, filled in under its lock (no read of the session here).
+        var message = new NewMessage(Ids.New(clock), new Sender(SenderTypes.Visitor, request.VisitorId),
             request.Text!.Trim(), request.ClientMessageId, clock.GetUtcNow());
-        // Whether the session still takes messages, who hears this one live, and whether it starts the human queue
-        // are decided under the session's lock, with the append.
-        var outcome = await transitions.AppendAsync(request.TenantId, request.SessionId, message, Author.Visitor, request.VisitorId,
-            quota.MessagesPerMonth, cancellationToken);
-        if (outcome.QuotaExceeded)
+        var admission = await month.AdmitAsync(request.TenantId, quota.MessagesPerMonth, cancellationToken)
+            ?? throw MonthlyQuota.Exceeded(quota.MessagesPerMonth, clock);
+        AppendOutcome outcome;
+        var stored = false;
+        try
         {
-            throw MonthlyQuota.Exceeded(quota.MessagesPerMonth, clock);
+            // Whether the session still takes messages, who hears this one live, and whether it starts the human queue
+            // are decided under the session's lock, with the append.
+            outcome = await transitions.AppendAsync(request.TenantId, request.SessionId, message, Author.Visitor, request.VisitorId,
+                cancellationToken);
+            stored = !outcome.Duplicate;
+        }
+        finally
+        {
+            admission.Complete(stored);
         }
 
         if (!outcome.Duplicate)

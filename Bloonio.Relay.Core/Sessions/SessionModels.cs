@@ -50,8 +50,7 @@ public sealed record NewMessage(Guid MessageId, Sender Sender, string Text, stri
 /// assignee under the lock), whether the bot lane answers it, and the WAITING assignment a human-mode first message made.
 /// </summary>
 public sealed record AppendOutcome(
-    JournalMessage Message, bool Duplicate, Guid? Assignee = null, bool ToBot = false, Assignments.Assignment? CreatedAssignment = null,
-    bool QuotaExceeded = false);
+    JournalMessage Message, bool Duplicate, Guid? Assignee = null, bool ToBot = false, Assignments.Assignment? CreatedAssignment = null);
 
 public sealed record VisitorToken(string Token, DateTimeOffset ExpiresAt);
 

@@ -53,4 +53,7 @@ public interface IWebhookStore
     Task<EndpointState> GetEndpointAsync(Guid tenantId, CancellationToken ct);
 
     Task SetEndpointAsync(Guid tenantId, string status, string? reason, DateTimeOffset now, CancellationToken ct);
+
+    /// <summary>When the next pending delivery is due (null: none), so the worker sleeps until then or a notification.</summary>
+    Task<DateTimeOffset?> NextDueAtAsync(CancellationToken ct);
 }

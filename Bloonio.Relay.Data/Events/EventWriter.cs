@@ -8,19 +8,27 @@ namespace Bloonio.Relay.Data.Events;
 internal static class EventWriter
 {
     /// <summary>
-    /// Appends an event in the caller's transaction with the tenant's next sequence. The counter row stays locked
-    /// until commit, so sequences are gapless and in commit order.
+    /// Appends events in the caller's transaction, unnumbered: <see cref="EventSequencer"/> gives them their per-tenant
+    /// sequence once they are committed (no lock shared by every writer of a tenant), woken by the notification.
     /// </summary>
-    public static async Task AppendAsync(IDbConnection connection, IDbTransaction tx, Guid tenantId, RelayEvent e, CancellationToken ct)
-    {
-        var sequence = await connection.ExecuteScalarAsync<long>(new CommandDefinition("""
-            INSERT INTO tenant_event_sequences (tenant_id, last_sequence) VALUES (@tenantId, 1)
-            ON CONFLICT (tenant_id) DO UPDATE SET last_sequence = tenant_event_sequences.last_sequence + 1
-            RETURNING last_sequence
-            """, new { tenantId }, tx, cancellationToken: ct));
-        await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO events (event_id, tenant_id, sequence, type, data, created_at)
-            VALUES (@EventId, @tenantId, @sequence, @Type, @Data::jsonb, @CreatedAt)
-            """, new { e.EventId, tenantId, sequence, e.Type, Data = DbJson.Serialize(e.Data), e.CreatedAt }, tx, cancellationToken: ct));
-    }
+    public static Task AppendAsync(IDbConnection connection, IDbTransaction tx, Guid tenantId, RelayEvent e, CancellationToken ct) =>
+        AppendManyAsync(connection, tx, [(tenantId, e)], ct);
+
+    public static Task AppendManyAsync(IDbConnection connection, IDbTransaction tx, IReadOnlyList<(Guid TenantId, RelayEvent Event)> events,
+        CancellationToken ct) =>
+        events.Count == 0
+            ? Task.CompletedTask
+            : connection.ExecuteAsync(new CommandDefinition($"""
+                INSERT INTO events (event_id, tenant_id, type, data, created_at)
+                SELECT * FROM unnest(@ids, @tenants, @types, @data::jsonb[], @createdAt);
+                SELECT pg_notify('{Notifications.Events}', '');
+                """,
+                new
+                {
+                    ids = events.Select(e => e.Event.EventId).ToArray(),
+                    tenants = events.Select(e => e.TenantId).ToArray(),
+                    types = events.Select(e => e.Event.Type).ToArray(),
+                    data = events.Select(e => DbJson.Serialize(e.Event.Data)).ToArray(),
+                    createdAt = events.Select(e => e.Event.CreatedAt).ToArray(),
+                }, tx, cancellationToken: ct));
 }

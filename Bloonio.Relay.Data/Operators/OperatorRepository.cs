@@ -1,6 +1,7 @@
 using Bloonio.Relay.Core.Common;
 using Bloonio.Relay.Core.Operators;
 using Bloonio.Relay.Core.Events;
+using Bloonio.Relay.Data.Caching;
 using Bloonio.Relay.Data.Common;
 using Bloonio.Relay.Data.Events;
 using Dapper;
@@ -8,7 +9,11 @@ using Npgsql;
 
 namespace Bloonio.Relay.Data.Operators;
 
-public sealed class OperatorRepository(NpgsqlDataSource dataSource) : IOperatorRepository
+/// <summary>
+/// Operators and their memberships. A membership is read on every operator hub call and token mint: it comes from
+/// <see cref="RelayCaches"/>, and every write of a membership notifies the other nodes and drops this node's entries.
+/// </summary>
+public sealed class OperatorRepository(NpgsqlDataSource dataSource, RelayCaches caches) : IOperatorRepository
 {
     private const string SelectMembership = """
         SELECT m.operator_id, m.tenant_id, o.email, m.display_name, m.avatar_url, m.routing_keys, m.role, m.active,
@@ -71,15 +76,19 @@ public sealed class OperatorRepository(NpgsqlDataSource dataSource) : IOperatorR
         await AuditWriter.InsertAsync(connection, tx, audit with { Details = new Dictionary<string, object?>(audit.Details) { ["created"] = created } }, ct);
         await EventWriter.AppendAsync(connection, tx, p.TenantId, new RelayEvent(Guid.CreateVersion7(p.Now), EventTypes.OperatorProvisioned,
             new { operator_id = operatorId, email = p.Email, display_name = p.DisplayName, routing_keys = p.RoutingKeys, created }, p.Now), ct);
+        await RelayCaches.NotifyOperatorsAsync(connection, tx, p.TenantId, ct);
         await tx.CommitAsync(ct);
+        caches.InvalidateOperators(p.TenantId);
         return new ProvisionOutcome(operatorId, created);
     }
 
     public Task<OperatorMembership?> FindMembershipAsync(Guid tenantId, string email, CancellationToken ct) =>
-        QuerySingleAsync(SelectMembership + " WHERE m.tenant_id = @tenantId AND o.email = @email", new { tenantId, email }, ct);
+        caches.MembershipsByEmail.GetAsync((tenantId, email),
+            () => QuerySingleAsync(SelectMembership + " WHERE m.tenant_id = @tenantId AND o.email = @email", new { tenantId, email }, ct));
 
     public Task<OperatorMembership?> FindMembershipAsync(Guid tenantId, Guid operatorId, CancellationToken ct) =>
-        QuerySingleAsync(SelectMembership + " WHERE m.tenant_id = @tenantId AND m.operator_id = @operatorId", new { tenantId, operatorId }, ct);
+        caches.MembershipsById.GetAsync((tenantId, operatorId),
+            () => QuerySingleAsync(SelectMembership + " WHERE m.tenant_id = @tenantId AND m.operator_id = @operatorId", new { tenantId, operatorId }, ct));
 
     public async Task<OperatorMembership?> DeactivateAsync(Guid tenantId, string email, AuditEntry audit, CancellationToken ct)
     {
@@ -108,17 +117,26 @@ public sealed class OperatorRepository(NpgsqlDataSource dataSource) : IOperatorR
         await AuditWriter.InsertAsync(connection, tx, audit, ct);
         await EventWriter.AppendAsync(connection, tx, tenantId, new RelayEvent(Guid.CreateVersion7(audit.CreatedAt), EventTypes.OperatorDeprovisioned,
             new { operator_id = row.OperatorId, email }, audit.CreatedAt), ct);
+        await RelayCaches.NotifyOperatorsAsync(connection, tx, tenantId, ct);
         await tx.CommitAsync(ct);
+        caches.InvalidateOperators(tenantId);
         return row.ToMembership();
     }
 
     public async Task<bool> SetAvailabilityAsync(Guid tenantId, Guid operatorId, string availability, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        return await connection.ExecuteAsync(new CommandDefinition("""
+        var changed = await connection.ExecuteAsync(new CommandDefinition("""
             UPDATE operator_memberships SET availability = @availability
             WHERE tenant_id = @tenantId AND operator_id = @operatorId AND active
             """, new { tenantId, operatorId, availability }, cancellationToken: ct)) == 1;
+        if (changed)
+        {
+            await RelayCaches.NotifyOperatorsAsync(connection, null, tenantId, ct);
+            caches.InvalidateOperators(tenantId);
+        }
+
+        return changed;
     }
 
     public async Task TouchConnectedAsync(Guid tenantId, IReadOnlyCollection<Guid> operatorIds, DateTimeOffset now, CancellationToken ct)

@@ -6,7 +6,10 @@ namespace Bloonio.Relay.Data.Quotas;
 
 public sealed class UsageStore(NpgsqlDataSource dataSource) : IUsageStore
 {
-    public async Task ApplyAsync(Guid tenantId, IReadOnlyList<UsageIncrement> increments, long lastSequence, CancellationToken ct)
+    private const string MessageMetrics = "('messages_visitor', 'messages_operator', 'messages_bot')";
+
+    public async Task ApplyAsync(Guid tenantId, IReadOnlyList<UsageIncrement> increments, long lastSequence, int? monthlyLimit,
+        CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
@@ -18,12 +21,33 @@ public sealed class UsageStore(NpgsqlDataSource dataSource) : IUsageStore
             .GroupBy(i => (i.Day, i.Metric))
             .Select(g => new { tenantId, day = g.Key.Day.ToDateTime(TimeOnly.MinValue), metric = g.Key.Metric, value = (long)g.Count() })
             .ToList();
+        var months = fresh.Where(f => IsMessage(f.metric)).Select(f => MonthlyQuota.MonthOf(new DateTimeOffset(f.day, TimeSpan.Zero))).Distinct().ToList();
+        var before = new Dictionary<DateOnly, long>();
+        foreach (var month in months)
+        {
+            before[month] = await CountedAsync(connection, tx, tenantId, month, ct);
+        }
+
         if (fresh.Count > 0)
         {
             await connection.ExecuteAsync(new CommandDefinition("""
-                INSERT INTO usage_daily (tenant_id, day, metric, value) VALUES (@tenantId, @day::date, @metric, @value)
+                INSERT INTO usage_daily (tenant_id, day, metric, value)
+                SELECT @tenantId, day, metric, value FROM unnest(@days::date[], @metrics, @values) AS u(day, metric, value)
                 ON CONFLICT (tenant_id, day, metric) DO UPDATE SET value = usage_daily.value + EXCLUDED.value
-                """, fresh, tx, cancellationToken: ct));
+                """,
+                new
+                {
+                    tenantId, days = fresh.Select(f => f.day).ToArray(), metrics = fresh.Select(f => f.metric).ToArray(),
+                    values = fresh.Select(f => f.value).ToArray(),
+                }, tx, cancellationToken: ct));
+        }
+
+        if (monthlyLimit is { } limit)
+        {
+            foreach (var month in months)
+            {
+                await QuotaEventsAsync(connection, tx, tenantId, month, limit, before[month], await CountedAsync(connection, tx, tenantId, month, ct), ct);
+            }
         }
 
         await connection.ExecuteAsync(new CommandDefinition(
@@ -51,11 +75,44 @@ public sealed class UsageStore(NpgsqlDataSource dataSource) : IUsageStore
             .Select(g => new UsageDay(g.Key, g.ToDictionary(r => r.Metric, r => r.Value))).ToList();
     }
 
-    public async Task<int> MessagesThisMonthAsync(Guid tenantId, DateOnly month, CancellationToken ct)
+    public async Task<long> MessagesThisMonthAsync(Guid tenantId, DateOnly month, CancellationToken ct)
     {
+        // One statement, one snapshot: usage counted up to its cursor, plus the message events past it (or not numbered yet).
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        return await connection.ExecuteScalarAsync<int?>(new CommandDefinition(
-            "SELECT messages FROM tenant_monthly_messages WHERE tenant_id = @tenantId AND month = @month::date",
-            new { tenantId, month = month.ToDateTime(TimeOnly.MinValue) }, cancellationToken: ct)) ?? 0;
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition($"""
+            SELECT COALESCE((SELECT sum(value) FROM usage_daily
+                             WHERE tenant_id = @tenantId AND day >= @from::date AND day < @to::date AND metric IN {MessageMetrics}), 0)
+                 + (SELECT count(*) FROM events e
+                    WHERE e.tenant_id = @tenantId AND e.type = 'message.created' AND e.created_at >= @from AND e.created_at < @to
+                      AND e.data->'sender'->>'type' <> 'system'
+                      AND (e.sequence IS NULL OR e.sequence > COALESCE((SELECT last_sequence FROM usage_cursors WHERE tenant_id = @tenantId), 0)))
+            """, new { tenantId, from = month.ToDateTime(TimeOnly.MinValue), to = month.AddMonths(1).ToDateTime(TimeOnly.MinValue) },
+            cancellationToken: ct));
+    }
+
+    private static bool IsMessage(string metric) =>
+        metric is UsageMetrics.VisitorMessages or UsageMetrics.OperatorMessages or UsageMetrics.BotMessages;
+
+    private static Task<long> CountedAsync(System.Data.IDbConnection connection, System.Data.IDbTransaction tx, Guid tenantId, DateOnly month,
+        CancellationToken ct) =>
+        connection.ExecuteScalarAsync<long>(new CommandDefinition($"""
+            SELECT COALESCE(sum(value), 0)::bigint FROM usage_daily
+            WHERE tenant_id = @tenantId AND day >= @from::date AND day < @to::date AND metric IN {MessageMetrics}
+            """, new { tenantId, from = month.ToDateTime(TimeOnly.MinValue), to = month.AddMonths(1).ToDateTime(TimeOnly.MinValue) }, tx,
+            cancellationToken: ct));
+
+    /// <summary>quota.warning at 80 % and quota.exceeded at 100 %, each written by the batch that crosses it.</summary>
+    private static async Task QuotaEventsAsync(System.Data.IDbConnection connection, System.Data.IDbTransaction tx, Guid tenantId, DateOnly month,
+        int limit, long before, long after, CancellationToken ct)
+    {
+        foreach (var (threshold, type) in new[] { ((long)Math.Ceiling(limit * 0.8), Core.Events.EventTypes.QuotaWarning), ((long)limit, Core.Events.EventTypes.QuotaExceeded) })
+        {
+            if (before < threshold && after >= threshold)
+            {
+                var at = DateTimeOffset.UtcNow;
+                await Events.EventWriter.AppendAsync(connection, tx, tenantId, new Core.Events.RelayEvent(Guid.CreateVersion7(at), type,
+                    new { quota = "messages_per_month", limit, used = threshold, period = month.ToString("yyyy-MM") }, at), ct);
+            }
+        }
     }
 }

@@ -7,29 +7,41 @@ using Dapper;
 namespace Bloonio.Relay.Data.Sessions;
 
 /// <summary>
-/// The one way a journal entry is written: the message row and its message.created event, in the caller's
-/// transaction (the session's last_seq is the caller's to move), so webhooks, the brain feed and usage see every entry.
+/// The one way journal entries are written: the message rows and their message.created events, in the caller's
+/// transaction, many in one statement (the session's last_seq is the caller's to move), so webhooks, the brain feed and
+/// usage see every entry.
 /// </summary>
 internal static class JournalWriter
 {
-    public static async Task InsertAsync(IDbConnection connection, IDbTransaction tx, JournalMessage m, CancellationToken ct)
+    public static Task InsertAsync(IDbConnection connection, IDbTransaction tx, JournalMessage m, CancellationToken ct) =>
+        InsertManyAsync(connection, tx, [m], ct);
+
+    public static async Task InsertManyAsync(IDbConnection connection, IDbTransaction tx, IReadOnlyList<JournalMessage> messages, CancellationToken ct)
     {
+        if (messages.Count == 0)
+        {
+            return;
+        }
+
         await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO messages (message_id, tenant_id, session_id, seq, sender_type, sender_id, sender_display_name, text, client_message_id, created_at)
-            VALUES (@MessageId, @TenantId, @SessionId, @Seq, @SenderType, @SenderId, @SenderDisplayName, @Text, @ClientMessageId, @CreatedAt)
+            SELECT * FROM unnest(@ids, @tenants, @sessions, @seqs, @senderTypes, @senderIds, @senderNames, @texts, @clientIds, @createdAt)
             """,
             new
             {
-                m.MessageId, m.TenantId, m.SessionId, m.Seq, SenderType = m.Sender.Type, SenderId = m.Sender.Id,
-                SenderDisplayName = m.Sender.DisplayName, m.Text, m.ClientMessageId, m.CreatedAt,
+                ids = messages.Select(m => m.MessageId).ToArray(), tenants = messages.Select(m => m.TenantId).ToArray(),
+                sessions = messages.Select(m => m.SessionId).ToArray(), seqs = messages.Select(m => m.Seq).ToArray(),
+                senderTypes = messages.Select(m => m.Sender.Type).ToArray(), senderIds = messages.Select(m => m.Sender.Id).ToArray(),
+                senderNames = messages.Select(m => m.Sender.DisplayName).ToArray(), texts = messages.Select(m => m.Text).ToArray(),
+                clientIds = messages.Select(m => m.ClientMessageId).ToArray(), createdAt = messages.Select(m => m.CreatedAt).ToArray(),
             },
             tx, cancellationToken: ct));
-        await EventWriter.AppendAsync(connection, tx, m.TenantId, new RelayEvent(Guid.CreateVersion7(m.CreatedAt), EventTypes.MessageCreated,
-            new
+        await EventWriter.AppendManyAsync(connection, tx, messages.Select(m => (m.TenantId, new RelayEvent(Guid.CreateVersion7(m.CreatedAt),
+            EventTypes.MessageCreated, new
             {
                 session_id = m.SessionId, message_id = m.MessageId, seq = m.Seq,
                 sender = new { type = m.Sender.Type, id = m.Sender.Id, display_name = m.Sender.DisplayName },
                 text = m.Text, client_message_id = m.ClientMessageId, created_at = m.CreatedAt,
-            }, m.CreatedAt), ct);
+            }, m.CreatedAt))).ToList(), ct);
     }
 }

@@ -1,4 +1,5 @@
 using System.Data;
+using System.Threading.Channels;
 using Bloonio.Relay.Core.Assignments;
 using Bloonio.Relay.Core.Common;
 using Bloonio.Relay.Core.Events;
@@ -15,8 +16,12 @@ namespace Bloonio.Relay.Data.Sessions;
 /// assignment, the holder's count (a per-operator transaction lock), then the tenant's rows. What to do is asked of
 /// <see cref="SessionStateMachine"/> with the snapshot read under those locks; this class only reads and writes.
 /// </summary>
-public sealed class SessionTransitionStore(NpgsqlDataSource dataSource) : ISessionTransitions
+public sealed class SessionTransitionStore(NpgsqlDataSource dataSource) : ISessionTransitions, IAsyncDisposable
 {
+    private const int MaxBatch = 128;
+    private readonly Channel<PendingAppend> _appends = Channel.CreateUnbounded<PendingAppend>(new UnboundedChannelOptions { SingleReader = true });
+    private Task? _writer;
+
     public Task<TransitionOutcome?> RunAsync(TransitionCommand command, CancellationToken ct) => DbConflicts.RetryAsync(async () =>
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
@@ -45,46 +50,214 @@ public sealed class SessionTransitionStore(NpgsqlDataSource dataSource) : ISessi
         return outcome;
     });
 
-    public Task<AppendOutcome> AppendAsync(Guid tenantId, Guid sessionId, NewMessage message, Author author, Guid? authorId, int? monthlyLimit,
-        CancellationToken ct) => DbConflicts.RetryAsync(async () =>
+    /// <summary>
+    /// Group commit: appends that arrive while a batch is being written wait for the next one, which writes them all in
+    /// one transaction (one fsync). Each is decided on its own (the batch locks all its sessions in id order first), and
+    /// acknowledged only after the commit. A batch that fails as a whole is written again one append at a time, so a bad
+    /// message fails alone.
+    /// </summary>
+    public Task<AppendOutcome> AppendAsync(Guid tenantId, Guid sessionId, NewMessage message, Author author, Guid? authorId,
+        CancellationToken ct)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        var snapshot = await LockAsync(connection, tx, tenantId, sessionId, ct)
-            ?? throw new NotFoundException(ErrorCodes.SessionNotFound, "Session not found");
-        var assignee = snapshot.Assignment is { Status: AssignmentStatuses.Assigned } open ? open.OperatorId : null;
-
-        // A retry finds the first message even after the session moved on: what was acknowledged stays acknowledged.
-        if (message.ClientMessageId is not null
-            && await connection.QuerySingleOrDefaultAsync<MessageRow>(new CommandDefinition(
-                $"SELECT {SessionSql.MessageColumns} FROM messages m WHERE m.session_id = @sessionId AND m.client_message_id = @ClientMessageId",
-                new { sessionId, message.ClientMessageId }, tx, cancellationToken: ct)) is { } existing)
+        var append = new PendingAppend(tenantId, sessionId, message, author, authorId);
+        if (!_appends.Writer.TryWrite(append))
         {
-            return new AppendOutcome(existing.ToMessage(), Duplicate: true, assignee);
+            throw new ObjectDisposedException(nameof(SessionTransitionStore), "The relay is shutting down");
         }
 
-        var decision = SessionStateMachine.Append(snapshot, author, authorId);
-        var stored = new JournalMessage(message.MessageId, tenantId, sessionId, snapshot.Session.LastSeq + 1, message.Sender, message.Text,
-            message.ClientMessageId, message.CreatedAt);
-        if (message.Sender.Type != SenderTypes.System && !await CountForMonthAsync(connection, tx, tenantId, message.CreatedAt, monthlyLimit, ct))
+        EnsureWriting();
+        return append.Done.Task.WaitAsync(ct);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _appends.Writer.TryComplete();
+        if (_writer is { } writing)
         {
-            return new AppendOutcome(stored, Duplicate: false, QuotaExceeded: true);
+            await writing; // what was accepted is written before the node goes
+        }
+    }
+
+    private void EnsureWriting()
+    {
+        if (_writer is null)
+        {
+            lock (_appends)
+            {
+                _writer ??= Task.Run(WriteAppendsAsync);
+            }
+        }
+    }
+
+    private async Task WriteAppendsAsync()
+    {
+        while (await _appends.Reader.WaitToReadAsync())
+        {
+            var batch = new List<PendingAppend>(MaxBatch);
+            while (batch.Count < MaxBatch && _appends.Reader.TryRead(out var append))
+            {
+                batch.Add(append);
+            }
+
+            await WriteBatchAsync(batch);
+        }
+    }
+
+    private async Task WriteBatchAsync(IReadOnlyList<PendingAppend> batch)
+    {
+        object[] results;
+        try
+        {
+            results = await DbConflicts.RetryAsync(() => AppendBatchAsync(batch));
+        }
+        catch (Exception) when (batch.Count > 1)
+        {
+            foreach (var append in batch)
+            {
+                await WriteBatchAsync([append]);
+            }
+
+            return;
+        }
+        catch (Exception ex)
+        {
+            batch[0].Done.TrySetException(ex);
+            return;
         }
 
-        await JournalWriter.InsertAsync(connection, tx, stored, ct);
-        await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE sessions SET last_seq = @Seq, updated_at = @CreatedAt WHERE session_id = @SessionId", stored, tx, cancellationToken: ct));
-
-        Assignment? queued = null;
-        if (decision.Queue is { } queue)
+        for (var i = 0; i < batch.Count; i++)
         {
-            var command = new TransitionCommand(tenantId, SessionTrigger.HumanMessage, message.CreatedAt, sessionId);
-            queued = (await CarryOutAsync(connection, tx, snapshot, queue, command, ct)).After;
+            if (results[i] is AppendOutcome outcome)
+            {
+                batch[i].Done.TrySetResult(outcome);
+            }
+            else
+            {
+                batch[i].Done.TrySetException((Exception)results[i]);
+            }
+        }
+    }
+
+    /// <returns>Per append, its outcome or the domain exception that refuses it.</returns>
+    private async Task<object[]> AppendBatchAsync(IReadOnlyList<PendingAppend> batch)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var tx = await connection.BeginTransactionAsync();
+        var keys = batch.Select(a => (a.SessionId, a.TenantId)).Distinct().ToArray();
+        var ids = keys.Select(k => k.SessionId).ToArray();
+        var asked = batch.Where(a => a.Message.ClientMessageId is not null).ToList();
+
+        // One round trip: the sessions locked in id order (one order for every batch on every node), then their open
+        // assignments, then the messages that repeat a client_message_id.
+        Dictionary<Guid, SessionSnapshot> snapshots;
+        Dictionary<(Guid, string), JournalMessage> stored;
+        await using (var read = await connection.QueryMultipleAsync(new CommandDefinition($"""
+            SELECT {SessionSql.SessionColumns} FROM sessions s JOIN unnest(@ids, @tenants) AS k(session_id, tenant_id)
+                ON s.session_id = k.session_id AND s.tenant_id = k.tenant_id
+            ORDER BY s.session_id FOR UPDATE OF s;
+            SELECT {SessionSql.AssignmentColumns} FROM assignments a WHERE a.session_id = ANY(@ids) AND a.status <> 'closed' ORDER BY a.session_id FOR UPDATE;
+            SELECT {SessionSql.MessageColumns} FROM messages m
+            JOIN unnest(@askedSessions, @askedIds) AS d(session_id, client_message_id) ON m.session_id = d.session_id AND m.client_message_id = d.client_message_id;
+            """,
+            new
+            {
+                ids, tenants = keys.Select(k => k.TenantId).ToArray(), askedSessions = asked.Select(a => a.SessionId).ToArray(),
+                askedIds = asked.Select(a => a.Message.ClientMessageId!).ToArray(),
+            }, tx)))
+        {
+            snapshots = (await read.ReadAsync<SessionRow>()).ToDictionary(r => r.SessionId, r => new SessionSnapshot(r.ToSession(), null));
+            foreach (var assignment in await read.ReadAsync<AssignmentRow>())
+            {
+                snapshots[assignment.SessionId] = snapshots[assignment.SessionId] with { Assignment = assignment.ToAssignment() };
+            }
+
+            stored = (await read.ReadAsync<MessageRow>()).ToDictionary(m => (m.SessionId, m.ClientMessageId!), m => m.ToMessage());
         }
 
-        await tx.CommitAsync(ct);
-        return new AppendOutcome(stored, Duplicate: false, decision.Assignee, decision.ToBot, queued);
-    });
+        var results = new object[batch.Count];
+        var inserts = new List<JournalMessage>();
+        var queues = new List<(int Index, SessionSnapshot Snapshot, Transition Queue)>();
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var append = batch[i];
+            if (!snapshots.TryGetValue(append.SessionId, out var snapshot) || snapshot.Session.TenantId != append.TenantId)
+            {
+                results[i] = new NotFoundException(ErrorCodes.SessionNotFound, "Session not found");
+                continue;
+            }
+
+            var assignee = snapshot.Assignment is { Status: AssignmentStatuses.Assigned } open ? open.OperatorId : null;
+            if (append.Message.ClientMessageId is { } clientId && stored.TryGetValue((append.SessionId, clientId), out var first))
+            {
+                // A retry finds the first message even after the session moved on: what was acknowledged stays acknowledged.
+                results[i] = new AppendOutcome(first, Duplicate: true, assignee);
+                continue;
+            }
+
+            AppendDecision decision;
+            try
+            {
+                decision = SessionStateMachine.Append(snapshot, append.Author, append.AuthorId);
+            }
+            catch (RelayException refused)
+            {
+                results[i] = refused;
+                continue;
+            }
+
+            var sender = append.Author == Author.Visitor && append.Message.Sender.DisplayName is null
+                ? append.Message.Sender with { DisplayName = snapshot.Session.VisitorDisplayName }
+                : append.Message.Sender;
+            var message = new JournalMessage(append.Message.MessageId, append.TenantId, append.SessionId, snapshot.Session.LastSeq + 1, sender,
+                append.Message.Text, append.Message.ClientMessageId, append.Message.CreatedAt);
+            inserts.Add(message);
+            if (message.ClientMessageId is { } id)
+            {
+                stored[(message.SessionId, id)] = message;
+            }
+
+            snapshot = snapshot with { Session = snapshot.Session with { LastSeq = message.Seq } };
+            if (decision.Queue is { } queue)
+            {
+                queues.Add((i, snapshot, queue));
+                snapshot = snapshot with
+                {
+                    Session = snapshot.Session with { Status = queue.To },
+                    Assignment = new Assignment(Guid.Empty, append.TenantId, append.SessionId, snapshot.Session.RoutingKey, AssignmentStatuses.Waiting,
+                        null, message.CreatedAt, null, message.CreatedAt),
+                };
+            }
+
+            snapshots[append.SessionId] = snapshot;
+            results[i] = new AppendOutcome(message, Duplicate: false, decision.Assignee, decision.ToBot);
+        }
+
+        if (inserts.Count > 0)
+        {
+            await JournalWriter.InsertManyAsync(connection, tx, inserts, default);
+            var ends = inserts.GroupBy(m => m.SessionId).Select(g => g.MaxBy(m => m.Seq)!).ToList();
+            await connection.ExecuteAsync(new CommandDefinition("""
+                UPDATE sessions s SET last_seq = e.seq, updated_at = e.at FROM unnest(@ids, @seqs, @ats) AS e(id, seq, at) WHERE s.session_id = e.id
+                """, new { ids = ends.Select(m => m.SessionId).ToArray(), seqs = ends.Select(m => m.Seq).ToArray(), ats = ends.Select(m => m.CreatedAt).ToArray() },
+                tx));
+        }
+
+        foreach (var (index, snapshot, queue) in queues)
+        {
+            var message = ((AppendOutcome)results[index]).Message;
+            var command = new TransitionCommand(message.TenantId, SessionTrigger.HumanMessage, message.CreatedAt, message.SessionId);
+            var queued = await CarryOutAsync(connection, tx, snapshot, queue, command, default);
+            results[index] = ((AppendOutcome)results[index]) with { CreatedAssignment = queued.After };
+        }
+
+        await tx.CommitAsync();
+        return results;
+    }
+
+    private sealed record PendingAppend(Guid TenantId, Guid SessionId, NewMessage Message, Author Author, Guid? AuthorId)
+    {
+        public TaskCompletionSource<AppendOutcome> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
 
     private static async Task<Guid?> SessionOfAsync(NpgsqlConnection connection, Guid tenantId, Guid assignmentId, CancellationToken ct) =>
         await connection.ExecuteScalarAsync<Guid?>(new CommandDefinition(
@@ -208,31 +381,5 @@ public sealed class SessionTransitionStore(NpgsqlDataSource dataSource) : ISessi
                 to, holder = command.Holder, now = command.Now, toQueue, command.RoutingKey, before.AssignmentId,
                 resolution = SessionStateMachine.Resolution(command),
             }, tx, cancellationToken: ct))).ToAssignment();
-    }
-
-    /// <summary>Adds one to the tenant's month; false (nothing counted) when the limit is already reached.</summary>
-    private static async Task<bool> CountForMonthAsync(
-        IDbConnection connection, IDbTransaction tx, Guid tenantId, DateTimeOffset at, int? limit, CancellationToken ct)
-    {
-        var month = new DateTime(at.UtcDateTime.Year, at.UtcDateTime.Month, 1, 0, 0, 0, DateTimeKind.Utc);
-        var count = await connection.ExecuteScalarAsync<int?>(new CommandDefinition("""
-            INSERT INTO tenant_monthly_messages (tenant_id, month, messages) VALUES (@tenantId, @month::date, 1)
-            ON CONFLICT (tenant_id, month) DO UPDATE SET messages = tenant_monthly_messages.messages + 1
-            WHERE @limit::int IS NULL OR tenant_monthly_messages.messages < @limit
-            RETURNING messages
-            """, new { tenantId, month, limit }, tx, cancellationToken: ct));
-        if (count is null)
-        {
-            return false;
-        }
-
-        if (limit is { } max && (count == max || count == (int)Math.Ceiling(max * 0.8)))
-        {
-            var type = count == max ? EventTypes.QuotaExceeded : EventTypes.QuotaWarning;
-            await EventWriter.AppendAsync(connection, tx, tenantId, new RelayEvent(Guid.CreateVersion7(at), type,
-                new { quota = "messages_per_month", limit = max, used = count, period = month.ToString("yyyy-MM") }, at), ct);
-        }
-
-        return true;
     }
 }

@@ -2,6 +2,7 @@ using Bloonio.Relay.Core.Common;
 using Bloonio.Relay.Core.Security;
 using Bloonio.Relay.Core.Tenants;
 using Bloonio.Relay.Core.Events;
+using Bloonio.Relay.Data.Caching;
 using Bloonio.Relay.Data.Common;
 using Bloonio.Relay.Data.Events;
 using Dapper;
@@ -9,7 +10,12 @@ using Npgsql;
 
 namespace Bloonio.Relay.Data.Tenants;
 
-public sealed class TenantRepository(NpgsqlDataSource dataSource) : ITenantRepository, ITenantCredentialStore
+/// <summary>
+/// Tenants, their secrets and widget keys. Reads on the hot paths (a tenant by id, a widget key, the HMAC#1
+/// credentials) come from <see cref="RelayCaches"/>; every write notifies the other nodes in its transaction and drops
+/// this node's entries after its commit.
+/// </summary>
+public sealed class TenantRepository(NpgsqlDataSource dataSource, RelayCaches caches) : ITenantRepository, ITenantCredentialStore
 {
     private const string SelectTenant = """
         SELECT t.tenant_id, t.name, t.status, t.owner_email, t.configuration::text AS configuration_json,
@@ -37,26 +43,29 @@ public sealed class TenantRepository(NpgsqlDataSource dataSource) : ITenantRepos
             },
             tx, cancellationToken: ct));
         await AuditWriter.InsertAsync(connection, tx, audit, ct);
+        await RelayCaches.NotifyTenantAsync(connection, tx, t.TenantId, ct); // "unknown tenant" may be cached
         await tx.CommitAsync(ct);
+        caches.InvalidateTenant(t.TenantId);
     }
 
-    public async Task<Tenant?> GetAsync(Guid tenantId, CancellationToken ct)
+    public Task<Tenant?> GetAsync(Guid tenantId, CancellationToken ct) => caches.Tenants.GetAsync(tenantId, async () =>
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         var row = await connection.QuerySingleOrDefaultAsync<TenantRow>(
             new CommandDefinition(SelectTenant + " WHERE t.tenant_id = @tenantId", new { tenantId }, cancellationToken: ct));
         return row?.ToTenant();
-    }
+    });
 
     public async Task<Tenant?> FindByWidgetKeyAsync(string widgetKey, DateTimeOffset now, CancellationToken ct)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
-        var row = await connection.QuerySingleOrDefaultAsync<TenantRow>(new CommandDefinition(
-            SelectTenant + """
-             WHERE t.tenant_id = (SELECT k.tenant_id FROM widget_keys k
-                                  WHERE k.widget_key = @widgetKey AND (k.expires_at IS NULL OR k.expires_at > @now))
-            """, new { widgetKey, now }, cancellationToken: ct));
-        return row?.ToTenant();
+        var key = await caches.WidgetKeys.GetAsync(widgetKey, async () =>
+        {
+            await using var connection = await dataSource.OpenConnectionAsync(ct);
+            var row = await connection.QuerySingleOrDefaultAsync<(Guid TenantId, DateTime? ExpiresAt)?>(new CommandDefinition(
+                "SELECT tenant_id, expires_at FROM widget_keys WHERE widget_key = @widgetKey", new { widgetKey }, cancellationToken: ct));
+            return row is { } r ? (r.TenantId, r.ExpiresAt is { } e ? DbJson.Utc(e) : (DateTimeOffset?)null) : null;
+        }, k => k?.ExpiresAt);
+        return key is { } k && (k.ExpiresAt is null || k.ExpiresAt > now) ? await GetAsync(k.TenantId, ct) : null;
     }
 
     public async Task<bool> IsOriginAllowedByAnyActiveTenantAsync(string origin, CancellationToken ct)
@@ -100,7 +109,9 @@ public sealed class TenantRepository(NpgsqlDataSource dataSource) : ITenantRepos
         }
 
         await AuditWriter.InsertAsync(connection, tx, audit, ct);
+        await RelayCaches.NotifyTenantAsync(connection, tx, tenantId, ct);
         await tx.CommitAsync(ct);
+        caches.InvalidateTenant(tenantId);
         return version;
     }
 
@@ -137,7 +148,9 @@ public sealed class TenantRepository(NpgsqlDataSource dataSource) : ITenantRepos
             """, new { tenantId, now, previousExpiresAt, id = Guid.CreateVersion7(now), value }, tx, cancellationToken: ct));
         await AuditWriter.InsertAsync(connection, tx, audit, ct);
         await EventWriter.AppendAsync(connection, tx, tenantId, rotated, ct);
+        await RelayCaches.NotifyTenantAsync(connection, tx, tenantId, ct);
         await tx.CommitAsync(ct);
+        caches.InvalidateTenant(tenantId);
         return true;
     }
 
@@ -146,7 +159,7 @@ public sealed class TenantRepository(NpgsqlDataSource dataSource) : ITenantRepos
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         var updated = await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE tenants SET status = @status, updated_at = @Now WHERE tenant_id = @tenantId",
+            "UPDATE tenants SET status = @status, updated_at = @Now, version = version + 1 WHERE tenant_id = @tenantId",
             new { tenantId, status, Now = audit.CreatedAt }, tx, cancellationToken: ct));
         if (updated == 0)
         {
@@ -154,30 +167,45 @@ public sealed class TenantRepository(NpgsqlDataSource dataSource) : ITenantRepos
         }
 
         await AuditWriter.InsertAsync(connection, tx, audit, ct);
+        await RelayCaches.NotifyTenantAsync(connection, tx, tenantId, ct);
         await tx.CommitAsync(ct);
+        caches.InvalidateTenant(tenantId);
         return true;
     }
 
     public async Task<TenantCredentials?> FindAsync(Guid tenantId, DateTimeOffset now, CancellationToken ct)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
-        var rows = (await connection.QueryAsync<CredentialRow>(new CommandDefinition("""
-            SELECT t.status, s.ciphertext, t.quotas::text AS quotas_json
-            FROM tenants t
-            LEFT JOIN tenant_secrets s ON s.tenant_id = t.tenant_id AND (s.expires_at IS NULL OR s.expires_at > @now)
-            WHERE t.tenant_id = @tenantId
-            ORDER BY s.created_at DESC
-            """, new { tenantId, now }, cancellationToken: ct))).ToList();
-        return rows.Count == 0
-            ? null
-            : new TenantCredentials(tenantId, rows[0].Status, rows.Where(r => r.Ciphertext is not null).Select(r => r.Ciphertext!).ToList(),
-                DbJson.Deserialize<TenantQuotas>(rows[0].QuotasJson));
+        // Cached until the first in-grace secret expires (or the usual maximum): the answer is right until then.
+        var cached = await caches.Credentials.GetAsync(tenantId, async () =>
+        {
+            await using var connection = await dataSource.OpenConnectionAsync(ct);
+            var rows = (await connection.QueryAsync<CredentialRow>(new CommandDefinition("""
+                SELECT t.status, s.ciphertext, s.expires_at, t.quotas::text AS quotas_json
+                FROM tenants t
+                LEFT JOIN tenant_secrets s ON s.tenant_id = t.tenant_id AND (s.expires_at IS NULL OR s.expires_at > @now)
+                WHERE t.tenant_id = @tenantId
+                ORDER BY s.created_at DESC
+                """, new { tenantId, now }, cancellationToken: ct))).ToList();
+            return rows.Count == 0
+                ? null
+                : new TenantCredentials(tenantId, rows[0].Status, rows.Where(r => r.Ciphertext is not null).Select(r => r.Ciphertext!).ToList(),
+                    DbJson.Deserialize<TenantQuotas>(rows[0].QuotasJson),
+                    rows.Where(r => r.ExpiresAt is not null).Select(r => (DateTimeOffset?)DbJson.Utc(r.ExpiresAt!.Value)).Min());
+        }, c => c?.ValidUntil);
+        return cached is { ValidUntil: { } until } && until <= now ? await ReloadAsync() : cached;
+
+        Task<TenantCredentials?> ReloadAsync()
+        {
+            caches.Credentials.Remove(tenantId);
+            return FindAsync(tenantId, now, ct);
+        }
     }
 
     private sealed class CredentialRow
     {
         public string Status { get; init; } = "";
         public byte[]? Ciphertext { get; init; }
+        public DateTime? ExpiresAt { get; init; }
         public string QuotasJson { get; init; } = "{}";
     }
 

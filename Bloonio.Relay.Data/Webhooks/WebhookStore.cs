@@ -19,12 +19,22 @@ public sealed class WebhookStore(NpgsqlDataSource dataSource) : IWebhookStore
             return;
         }
 
+        // One statement for the whole batch (one transaction), and the worker woken on every node.
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        await connection.ExecuteAsync(new CommandDefinition("""
+        await connection.ExecuteAsync(new CommandDefinition($"""
             INSERT INTO webhook_deliveries (delivery_id, tenant_id, event_id, event_type, url, payload, next_attempt_at, created_at)
-            VALUES (@DeliveryId, @TenantId, @EventId, @EventType, @Url, @PayloadJson::jsonb, @CreatedAt, @CreatedAt)
-            ON CONFLICT DO NOTHING
-            """, deliveries, cancellationToken: ct));
+            SELECT id, tenant, event, type, url, payload::jsonb, at, at
+            FROM unnest(@ids, @tenants, @events, @types, @urls, @payloads, @ats) AS d(id, tenant, event, type, url, payload, at)
+            ON CONFLICT DO NOTHING;
+            SELECT pg_notify('{Events.Notifications.Webhooks}', '');
+            """,
+            new
+            {
+                ids = deliveries.Select(d => d.DeliveryId).ToArray(), tenants = deliveries.Select(d => d.TenantId).ToArray(),
+                events = deliveries.Select(d => d.EventId).ToArray(), types = deliveries.Select(d => d.EventType).ToArray(),
+                urls = deliveries.Select(d => d.Url).ToArray(), payloads = deliveries.Select(d => d.PayloadJson).ToArray(),
+                ats = deliveries.Select(d => d.CreatedAt).ToArray(),
+            }, cancellationToken: ct));
     }
 
     public async Task AddReplayAsync(NewDelivery replay, Guid replayOf, CancellationToken ct)
@@ -32,7 +42,8 @@ public sealed class WebhookStore(NpgsqlDataSource dataSource) : IWebhookStore
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO webhook_deliveries (delivery_id, tenant_id, event_id, event_type, url, payload, next_attempt_at, created_at, replay_of)
-            VALUES (@DeliveryId, @TenantId, @EventId, @EventType, @Url, @PayloadJson::jsonb, @CreatedAt, @CreatedAt, @replayOf)
+            VALUES (@DeliveryId, @TenantId, @EventId, @EventType, @Url, @PayloadJson::jsonb, @CreatedAt, @CreatedAt, @replayOf);
+            SELECT pg_notify('relay_webhooks', '');
             """, new { replay.DeliveryId, replay.TenantId, replay.EventId, replay.EventType, replay.Url, replay.PayloadJson, replay.CreatedAt, replayOf },
             cancellationToken: ct));
     }
@@ -141,8 +152,18 @@ public sealed class WebhookStore(NpgsqlDataSource dataSource) : IWebhookStore
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO webhook_endpoints (tenant_id, status, reason, updated_at) VALUES (@tenantId, @status, @reason, @now)
-            ON CONFLICT (tenant_id) DO UPDATE SET status = @status, reason = @reason, consecutive_failures = 0, first_failure_at = NULL, updated_at = @now
+            ON CONFLICT (tenant_id) DO UPDATE SET status = @status, reason = @reason, consecutive_failures = 0, first_failure_at = NULL, updated_at = @now;
+            SELECT pg_notify('relay_webhooks', '');
             """, new { tenantId, status, reason, now }, cancellationToken: ct));
+    }
+
+    public async Task<DateTimeOffset?> NextDueAtAsync(CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return await connection.ExecuteScalarAsync<DateTime?>(new CommandDefinition(
+            "SELECT min(next_attempt_at) FROM webhook_deliveries WHERE status = 'pending'", cancellationToken: ct)) is { } due
+            ? Common.DbJson.Utc(due)
+            : null;
     }
 
     private sealed class DeliveryRow

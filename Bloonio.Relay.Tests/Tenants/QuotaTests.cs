@@ -127,6 +127,8 @@ public sealed class QuotaTests : OwnRelayTestBase
             .WaitAsync(TimeSpan.FromSeconds(10)))!;
         Assert.That(ex.Message, Does.Contain("HubException: quota_exceeded:"));
 
+        // quota.warning and quota.exceeded are written by the usage consumer as it counts the month's messages.
+        await Relay.Services.GetRequiredService<Bloonio.Relay.Web.Hosting.EventDispatcher>().RunOnceAsync(default);
         var events = (await Api.SignedAsync(Tenant, HttpMethod.Get, "/api/v1/relay/events?limit=500",
             timestampMs: Relay.Clock.GetUtcNow().ToUnixTimeMilliseconds() + 7)).ShouldBe(200).Data.GetProperty("events").EnumerateArray().ToList();
         var quota = events.Where(e => e.GetProperty("type").GetString()!.StartsWith("quota.", StringComparison.Ordinal)).ToList();
@@ -203,7 +205,7 @@ public sealed class QuotaTests : OwnRelayTestBase
         await services.GetRequiredService<Bloonio.Relay.Web.Hosting.RelayMaintenance>().RunOnceAsync(default);
         // Replaying what was counted (an at-least-once batch run twice) changes nothing.
         await services.GetRequiredService<Bloonio.Relay.Core.Quotas.IUsageStore>().ApplyAsync(Tenant.TenantId,
-            [new Bloonio.Relay.Core.Quotas.UsageIncrement(1, DateOnly.FromDateTime(_minute.UtcDateTime), "sessions")], 1, default);
+            [new Bloonio.Relay.Core.Quotas.UsageIncrement(1, DateOnly.FromDateTime(_minute.UtcDateTime), "sessions")], 1, null, default);
 
         var response = await Api.SignedAsync(Tenant, HttpMethod.Get, $"/api/v1/relay/usage?period={_minute:yyyy-MM}",
             timestampMs: Relay.Clock.GetUtcNow().ToUnixTimeMilliseconds() + 13);

@@ -1,11 +1,14 @@
 namespace Bloonio.Relay.Web.Hosting;
 
 /// <summary>
-/// A background loop on every node: <see cref="RunOnceAsync"/> every <c>{IntervalKey}</c> seconds on the relay's clock;
-/// a failed pass is logged and retried at the next tick; 0 turns the loop off (tests call RunOnceAsync themselves).
+/// A background loop on every node: <see cref="RunOnceAsync"/> when woken (a PostgreSQL notification says there is
+/// work) or, failing that, every <c>{IntervalKey}</c> seconds; a failed pass is logged and retried at the next wake or
+/// tick; 0 turns the loop off (tests call RunOnceAsync themselves).
 /// </summary>
 public abstract class PeriodicWork<TResult>(TimeProvider clock, IConfiguration configuration, ILogger logger) : BackgroundService
 {
+    private readonly SemaphoreSlim _wake = new(0, 1);
+
     protected TimeProvider Clock { get; } = clock;
 
     protected abstract string IntervalKey { get; }
@@ -13,6 +16,22 @@ public abstract class PeriodicWork<TResult>(TimeProvider clock, IConfiguration c
     protected abstract double DefaultIntervalSeconds { get; }
 
     public abstract Task<TResult> RunOnceAsync(CancellationToken ct);
+
+    /// <summary>How long to sleep after a pass unless woken: the configured interval, or less when work is due sooner.</summary>
+    protected virtual Task<TimeSpan> NextWaitAsync(TimeSpan interval, CancellationToken ct) => Task.FromResult(interval);
+
+    /// <summary>Runs a pass soon (coalesced: many wakes before the pass make one pass).</summary>
+    public void Wake()
+    {
+        try
+        {
+            _wake.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // already woken
+        }
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -22,14 +41,21 @@ public abstract class PeriodicWork<TResult>(TimeProvider clock, IConfiguration c
             return;
         }
 
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(seconds), Clock);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        var interval = TimeSpan.FromSeconds(seconds);
+        var wait = interval;
+        while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
+                await _wake.WaitAsync(wait, stoppingToken);
                 await RunOnceAsync(stoppingToken);
+                wait = await NextWaitAsync(interval, stoppingToken);
             }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
             {
                 logger.LogError(ex, "{Work} failed; retrying at the next tick", GetType().Name);
             }

@@ -76,6 +76,9 @@ public static class RelayWebServices
         services.AddSingleton<RelayMaintenance>();
         services.AddSingleton<EventDispatcher>();
         services.AddHostedService(p => p.GetRequiredService<EventDispatcher>());
+        services.AddSingleton<EventSequencing>();
+        services.AddHostedService(p => p.GetRequiredService<EventSequencing>());
+        services.AddHostedService<PostgresListener>();
         services.AddTransient<Core.Events.IEventConsumer, BrainPersistenceConsumer>();
         services.AddTransient<Core.Events.IEventConsumer, Core.Webhooks.WebhookFanOut>();
         services.AddTransient<Core.Events.IEventConsumer, Core.Quotas.UsageConsumer>();

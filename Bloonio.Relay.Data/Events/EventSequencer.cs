@@ -1,0 +1,76 @@
+using Bloonio.Relay.Core.Events;
+using Dapper;
+using Npgsql;
+
+namespace Bloonio.Relay.Data.Events;
+
+/// <summary>
+/// Numbers committed events per tenant (1, 2, 3 …, no gap), in the order they became visible: one pass numbers every
+/// event committed before it began, oldest insert first. One sequencer at a time in the whole cluster (a transaction
+/// lock), so the per-tenant counters are written by it alone. Readers (the feed, the consumers) read numbered events
+/// only, so they never see a number followed later by a smaller one.
+/// </summary>
+public sealed class EventSequencer(NpgsqlDataSource dataSource) : IEventSequencer
+{
+    private const int Batch = 5000;
+    private static readonly long LockKey = 0x626c6f6f6e696f01; // "bloonio" + 1
+    private readonly SemaphoreSlim _pass = new(1, 1);
+
+    public async Task<int> CatchUpAsync(CancellationToken ct)
+    {
+        // One pass at a time in this process; a caller who waited finds the work done, or does what came after.
+        await _pass.WaitAsync(ct);
+        try
+        {
+            var total = 0;
+            while (await PassAsync(wait: true, ct) is var numbered and > 0)
+            {
+                total += numbered;
+            }
+
+            return total;
+        }
+        finally
+        {
+            _pass.Release();
+        }
+    }
+
+    /// <returns>How many events were numbered; 0 when none was pending (or, without waiting, another node held the lock).</returns>
+    private async Task<int> PassAsync(bool wait, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var locked = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            wait ? "SELECT true FROM pg_advisory_xact_lock(@LockKey)" : "SELECT pg_try_advisory_xact_lock(@LockKey)",
+            new { LockKey }, tx, cancellationToken: ct));
+        if (!locked)
+        {
+            return 0;
+        }
+
+        var numbered = await connection.ExecuteAsync(new CommandDefinition($"""
+            WITH pending AS (
+                SELECT id, tenant_id, row_number() OVER (PARTITION BY tenant_id ORDER BY id) AS n
+                FROM (SELECT id, tenant_id FROM events WHERE sequence IS NULL ORDER BY id LIMIT {Batch}) oldest
+            ), counts AS (
+                SELECT tenant_id, count(*) AS k FROM pending GROUP BY tenant_id
+            ), bumped AS (
+                INSERT INTO tenant_event_sequences AS s (tenant_id, last_sequence) SELECT tenant_id, k FROM counts
+                ON CONFLICT (tenant_id) DO UPDATE SET last_sequence = s.last_sequence + EXCLUDED.last_sequence
+                RETURNING s.tenant_id, s.last_sequence
+            )
+            UPDATE events e SET sequence = b.last_sequence - c.k + p.n
+            FROM pending p JOIN counts c ON c.tenant_id = p.tenant_id JOIN bumped b ON b.tenant_id = p.tenant_id
+            WHERE e.id = p.id
+            """, transaction: tx, cancellationToken: ct));
+        if (numbered > 0)
+        {
+            await connection.ExecuteAsync(new CommandDefinition($"SELECT pg_notify('{Notifications.Sequenced}', '')", transaction: tx,
+                cancellationToken: ct));
+        }
+
+        await tx.CommitAsync(ct);
+        return numbered;
+    }
+}
