@@ -11,7 +11,7 @@ public sealed class BrainPersistenceConsumer(IBrain brain) : IEventConsumer
 {
     public string Name => "brain.persistence";
 
-    public bool Wants(string eventType) => eventType == EventTypes.MessageCreated;
+    public IReadOnlySet<string>? Types { get; } = new HashSet<string> { EventTypes.MessageCreated };
 
     public async Task HandleAsync(Guid tenantId, IReadOnlyList<StoredEvent> events, CancellationToken ct)
     {

@@ -43,14 +43,21 @@ public sealed class DispatchEventsHandler(
 
     private async Task<int> ConsumeAsync(IEventConsumer consumer, CursorLease lease, CancellationToken cancellationToken)
     {
-        var events = await cursors.ReadAsync(lease.TenantId, lease.LastSequence, BatchSize, cancellationToken);
+        if (!await consumer.ActiveForAsync(lease.TenantId, cancellationToken))
+        {
+            // Nothing to do for this tenant (no webhook URL, say): past everything numbered so far, unread.
+            await cursors.AdvanceAsync(lease, await cursors.LastSequenceAsync(lease.TenantId, cancellationToken), cancellationToken);
+            return 0;
+        }
+
+        var events = await cursors.ReadAsync(lease.TenantId, lease.LastSequence, BatchSize, cancellationToken, consumer.Types);
         if (events.Count == 0)
         {
             await cursors.AdvanceAsync(lease, lease.LastSequence, cancellationToken);
             return 0;
         }
 
-        var wanted = events.Where(e => consumer.Wants(e.Type)).ToList();
+        var wanted = events.Where(e => consumer.Types is null || consumer.Types.Contains(e.Type)).ToList();
         try
         {
             if (wanted.Count > 0)

@@ -11,7 +11,11 @@ public interface IEventConsumer
 {
     string Name { get; }
 
-    bool Wants(string eventType);
+    /// <summary>The event types it reads (null: every type); the others are passed over without reading their data.</summary>
+    IReadOnlySet<string>? Types { get; }
+
+    /// <summary>Whether it has anything to do for the tenant at all; when not, its cursor moves to the end unread.</summary>
+    Task<bool> ActiveForAsync(Guid tenantId, CancellationToken ct) => Task.FromResult(true);
 
     /// <summary>Throw to retry the same batch later; return to move the cursor past it.</summary>
     Task HandleAsync(Guid tenantId, IReadOnlyList<StoredEvent> events, CancellationToken ct);
@@ -24,7 +28,15 @@ public interface IEventCursorStore
     /// <summary>Leases up to <paramref name="limit"/> (consumer, tenant) cursors that have events to read and are due.</summary>
     Task<IReadOnlyList<CursorLease>> LeaseAsync(string consumer, int limit, DateTimeOffset now, TimeSpan leaseFor, CancellationToken ct);
 
-    Task<IReadOnlyList<StoredEvent>> ReadAsync(Guid tenantId, long afterSequence, int limit, CancellationToken ct);
+    /// <summary>
+    /// The next <paramref name="limit"/> numbered events after the cursor; the data of events not in
+    /// <paramref name="types"/> (null: all) is left out (empty).
+    /// </summary>
+    Task<IReadOnlyList<StoredEvent>> ReadAsync(Guid tenantId, long afterSequence, int limit, CancellationToken ct,
+        IReadOnlySet<string>? types = null);
+
+    /// <summary>The tenant's last numbered event (0: none).</summary>
+    Task<long> LastSequenceAsync(Guid tenantId, CancellationToken ct);
 
     Task AdvanceAsync(CursorLease lease, long toSequence, CancellationToken ct);
 

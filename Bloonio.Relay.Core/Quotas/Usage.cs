@@ -50,7 +50,7 @@ public sealed class UsageConsumer(IUsageStore store, Tenants.ITenantRepository t
 {
     public string Name => "usage";
 
-    public bool Wants(string eventType) => true;
+    public IReadOnlySet<string>? Types { get; } = new HashSet<string> { EventTypes.MessageCreated, EventTypes.SessionCreated, EventTypes.SessionEscalated };
 
     public async Task HandleAsync(Guid tenantId, IReadOnlyList<StoredEvent> events, CancellationToken ct)
     {

@@ -15,7 +15,10 @@ public sealed class WebhookFanOut(ITenantRepository tenants, IWebhookStore store
 {
     public string Name => "webhooks";
 
-    public bool Wants(string eventType) => true;
+    public IReadOnlySet<string>? Types => null;
+
+    public async Task<bool> ActiveForAsync(Guid tenantId, CancellationToken ct) =>
+        (await tenants.GetAsync(tenantId, ct))?.Configuration.WebhookUrl is not null;
 
     public async Task HandleAsync(Guid tenantId, IReadOnlyList<StoredEvent> events, CancellationToken ct)
     {

@@ -32,14 +32,22 @@ public sealed class EventCursorStore(NpgsqlDataSource dataSource) : IEventCursor
         return rows.Select(r => new CursorLease(r.Consumer, r.TenantId, r.LastSequence, r.Attempts)).ToList();
     }
 
-    public async Task<IReadOnlyList<StoredEvent>> ReadAsync(Guid tenantId, long afterSequence, int limit, CancellationToken ct)
+    public async Task<IReadOnlyList<StoredEvent>> ReadAsync(Guid tenantId, long afterSequence, int limit, CancellationToken ct,
+        IReadOnlySet<string>? types = null)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        var rows = await connection.QueryAsync<(Guid EventId, Guid TenantId, long Sequence, string Type, string Data, DateTime CreatedAt)>(new CommandDefinition("""
-            SELECT event_id, tenant_id, sequence, type, data::text, created_at FROM events
+        var rows = await connection.QueryAsync<(Guid EventId, Guid TenantId, long Sequence, string Type, string? Data, DateTime CreatedAt)>(new CommandDefinition("""
+            SELECT event_id, tenant_id, sequence, type, CASE WHEN @all OR type = ANY(@types) THEN data::text END, created_at FROM events
             WHERE tenant_id = @tenantId AND sequence > @afterSequence ORDER BY sequence LIMIT @limit
-            """, new { tenantId, afterSequence, limit }, cancellationToken: ct));
-        return rows.Select(r => new StoredEvent(r.EventId, r.TenantId, r.Sequence, r.Type, r.Data, DbJson.Utc(r.CreatedAt))).ToList();
+            """, new { tenantId, afterSequence, limit, all = types is null, types = types?.ToArray() ?? [] }, cancellationToken: ct));
+        return rows.Select(r => new StoredEvent(r.EventId, r.TenantId, r.Sequence, r.Type, r.Data ?? "", DbJson.Utc(r.CreatedAt))).ToList();
+    }
+
+    public async Task<long> LastSequenceAsync(Guid tenantId, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+            "SELECT last_sequence FROM tenant_event_sequences WHERE tenant_id = @tenantId", new { tenantId }, cancellationToken: ct)) ?? 0;
     }
 
     public async Task AdvanceAsync(CursorLease lease, long toSequence, CancellationToken ct)

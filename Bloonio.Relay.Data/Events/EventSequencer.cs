@@ -41,8 +41,13 @@ public sealed class EventSequencer(NpgsqlDataSource dataSource) : IEventSequence
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
+        // Every numbered event leaves a dead entry in the partial index of unnumbered ones until vacuum. An index scan
+        // marks the entries it finds dead (later scans skip them); a bitmap scan does not, and would read them all again;
+        // a sequential scan (which a planner with stale statistics picks on a young table) reads all events. So this
+        // transaction finds and updates its rows through that index only (hence "sequence IS NULL" in the update too).
         var locked = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-            wait ? "SELECT true FROM pg_advisory_xact_lock(@LockKey)" : "SELECT pg_try_advisory_xact_lock(@LockKey)",
+            (wait ? "SELECT pg_advisory_xact_lock(@LockKey) IS NOT NULL" : "SELECT pg_try_advisory_xact_lock(@LockKey)") +
+            ", set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true)",
             new { LockKey }, tx, cancellationToken: ct));
         if (!locked)
         {
@@ -62,7 +67,7 @@ public sealed class EventSequencer(NpgsqlDataSource dataSource) : IEventSequence
             )
             UPDATE events e SET sequence = b.last_sequence - c.k + p.n
             FROM pending p JOIN counts c ON c.tenant_id = p.tenant_id JOIN bumped b ON b.tenant_id = p.tenant_id
-            WHERE e.id = p.id
+            WHERE e.id = p.id AND e.sequence IS NULL
             """, transaction: tx, cancellationToken: ct));
         if (numbered > 0)
         {

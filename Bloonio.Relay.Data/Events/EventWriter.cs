@@ -15,20 +15,34 @@ internal static class EventWriter
         AppendManyAsync(connection, tx, [(tenantId, e)], ct);
 
     public static Task AppendManyAsync(IDbConnection connection, IDbTransaction tx, IReadOnlyList<(Guid TenantId, RelayEvent Event)> events,
-        CancellationToken ct) =>
-        events.Count == 0
-            ? Task.CompletedTask
-            : connection.ExecuteAsync(new CommandDefinition($"""
-                INSERT INTO events (event_id, tenant_id, type, data, created_at)
-                SELECT * FROM unnest(@ids, @tenants, @types, @data::jsonb[], @createdAt);
-                SELECT pg_notify('{Notifications.Events}', '');
-                """,
-                new
-                {
-                    ids = events.Select(e => e.Event.EventId).ToArray(),
-                    tenants = events.Select(e => e.TenantId).ToArray(),
-                    types = events.Select(e => e.Event.Type).ToArray(),
-                    data = events.Select(e => DbJson.Serialize(e.Event.Data)).ToArray(),
-                    createdAt = events.Select(e => e.Event.CreatedAt).ToArray(),
-                }, tx, cancellationToken: ct));
+        CancellationToken ct)
+    {
+        if (events.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        var parameters = new DynamicParameters();
+        var sql = AppendManySql(events, parameters);
+        return connection.ExecuteAsync(new CommandDefinition(sql, parameters, tx, cancellationToken: ct));
+    }
+
+    /// <summary>The statements that append these events (and wake the sequencer), their parameters added to
+    /// <paramref name="parameters"/>: for a caller that sends them with its own statements, in one round trip.</summary>
+    public static string AppendManySql(IReadOnlyList<(Guid TenantId, RelayEvent Event)> events, DynamicParameters parameters)
+    {
+        parameters.AddDynamicParams(new
+        {
+            eventIds = events.Select(e => e.Event.EventId).ToArray(),
+            eventTenants = events.Select(e => e.TenantId).ToArray(),
+            eventTypes = events.Select(e => e.Event.Type).ToArray(),
+            eventData = events.Select(e => DbJson.Serialize(e.Event.Data)).ToArray(),
+            eventCreatedAt = events.Select(e => e.Event.CreatedAt).ToArray(),
+        });
+        return $"""
+            INSERT INTO events (event_id, tenant_id, type, data, created_at)
+            SELECT * FROM unnest(@eventIds, @eventTenants, @eventTypes, @eventData::jsonb[], @eventCreatedAt);
+            SELECT pg_notify('{Notifications.Events}', '');
+            """;
+    }
 }

@@ -16,32 +16,40 @@ internal static class JournalWriter
     public static Task InsertAsync(IDbConnection connection, IDbTransaction tx, JournalMessage m, CancellationToken ct) =>
         InsertManyAsync(connection, tx, [m], ct);
 
-    public static async Task InsertManyAsync(IDbConnection connection, IDbTransaction tx, IReadOnlyList<JournalMessage> messages, CancellationToken ct)
+    public static Task InsertManyAsync(IDbConnection connection, IDbTransaction tx, IReadOnlyList<JournalMessage> messages, CancellationToken ct)
     {
         if (messages.Count == 0)
         {
-            return;
+            return Task.CompletedTask;
         }
 
-        await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO messages (message_id, tenant_id, session_id, seq, sender_type, sender_id, sender_display_name, text, client_message_id, created_at)
-            SELECT * FROM unnest(@ids, @tenants, @sessions, @seqs, @senderTypes, @senderIds, @senderNames, @texts, @clientIds, @createdAt)
-            """,
-            new
-            {
-                ids = messages.Select(m => m.MessageId).ToArray(), tenants = messages.Select(m => m.TenantId).ToArray(),
-                sessions = messages.Select(m => m.SessionId).ToArray(), seqs = messages.Select(m => m.Seq).ToArray(),
-                senderTypes = messages.Select(m => m.Sender.Type).ToArray(), senderIds = messages.Select(m => m.Sender.Id).ToArray(),
-                senderNames = messages.Select(m => m.Sender.DisplayName).ToArray(), texts = messages.Select(m => m.Text).ToArray(),
-                clientIds = messages.Select(m => m.ClientMessageId).ToArray(), createdAt = messages.Select(m => m.CreatedAt).ToArray(),
-            },
-            tx, cancellationToken: ct));
-        await EventWriter.AppendManyAsync(connection, tx, messages.Select(m => (m.TenantId, new RelayEvent(Guid.CreateVersion7(m.CreatedAt),
+        var parameters = new DynamicParameters();
+        return connection.ExecuteAsync(new CommandDefinition(InsertManySql(messages, parameters), parameters, tx, cancellationToken: ct));
+    }
+
+    /// <summary>The statements that write these entries and their events, their parameters added to
+    /// <paramref name="parameters"/>: for a caller that sends them with its own statements, in one round trip.</summary>
+    public static string InsertManySql(IReadOnlyList<JournalMessage> messages, DynamicParameters parameters)
+    {
+        parameters.AddDynamicParams(new
+        {
+            ids = messages.Select(m => m.MessageId).ToArray(), tenants = messages.Select(m => m.TenantId).ToArray(),
+            sessions = messages.Select(m => m.SessionId).ToArray(), seqs = messages.Select(m => m.Seq).ToArray(),
+            senderTypes = messages.Select(m => m.Sender.Type).ToArray(), senderIds = messages.Select(m => m.Sender.Id).ToArray(),
+            senderNames = messages.Select(m => m.Sender.DisplayName).ToArray(), texts = messages.Select(m => m.Text).ToArray(),
+            clientIds = messages.Select(m => m.ClientMessageId).ToArray(), createdAt = messages.Select(m => m.CreatedAt).ToArray(),
+        });
+        var events = EventWriter.AppendManySql(messages.Select(m => (m.TenantId, new RelayEvent(Guid.CreateVersion7(m.CreatedAt),
             EventTypes.MessageCreated, new
             {
                 session_id = m.SessionId, message_id = m.MessageId, seq = m.Seq,
                 sender = new { type = m.Sender.Type, id = m.Sender.Id, display_name = m.Sender.DisplayName },
                 text = m.Text, client_message_id = m.ClientMessageId, created_at = m.CreatedAt,
-            }, m.CreatedAt))).ToList(), ct);
+            }, m.CreatedAt))).ToList(), parameters);
+        return $"""
+            INSERT INTO messages (message_id, tenant_id, session_id, seq, sender_type, sender_id, sender_display_name, text, client_message_id, created_at)
+            SELECT * FROM unnest(@ids, @tenants, @sessions, @seqs, @senderTypes, @senderIds, @senderNames, @texts, @clientIds, @createdAt);
+            {events}
+            """;
     }
 }

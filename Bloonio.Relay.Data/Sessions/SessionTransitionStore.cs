@@ -19,7 +19,11 @@ namespace Bloonio.Relay.Data.Sessions;
 public sealed class SessionTransitionStore(NpgsqlDataSource dataSource) : ISessionTransitions, IAsyncDisposable
 {
     private const int MaxBatch = 128;
+
+    // One writer: appends are decided in the order they arrived, and batches stay large (two writers were measured
+    // slower: half the batch each, twice the transactions, PostgreSQL's CPU per message doubled).
     private readonly Channel<PendingAppend> _appends = Channel.CreateUnbounded<PendingAppend>(new UnboundedChannelOptions { SingleReader = true });
+
     private Task? _writer;
 
     public Task<TransitionOutcome?> RunAsync(TransitionCommand command, CancellationToken ct) => DbConflicts.RetryAsync(async () =>
@@ -234,12 +238,19 @@ public sealed class SessionTransitionStore(NpgsqlDataSource dataSource) : ISessi
 
         if (inserts.Count > 0)
         {
-            await JournalWriter.InsertManyAsync(connection, tx, inserts, default);
+            // The entries, their events and the sessions' last_seq in one round trip.
             var ends = inserts.GroupBy(m => m.SessionId).Select(g => g.MaxBy(m => m.Seq)!).ToList();
-            await connection.ExecuteAsync(new CommandDefinition("""
-                UPDATE sessions s SET last_seq = e.seq, updated_at = e.at FROM unnest(@ids, @seqs, @ats) AS e(id, seq, at) WHERE s.session_id = e.id
-                """, new { ids = ends.Select(m => m.SessionId).ToArray(), seqs = ends.Select(m => m.Seq).ToArray(), ats = ends.Select(m => m.CreatedAt).ToArray() },
-                tx));
+            var parameters = new DynamicParameters(new
+            {
+                endIds = ends.Select(m => m.SessionId).ToArray(), endSeqs = ends.Select(m => m.Seq).ToArray(),
+                endAts = ends.Select(m => m.CreatedAt).ToArray(),
+            });
+            var journal = JournalWriter.InsertManySql(inserts, parameters);
+            await connection.ExecuteAsync(new CommandDefinition($"""
+                {journal}
+                UPDATE sessions s SET last_seq = e.seq, updated_at = e.at FROM unnest(@endIds, @endSeqs, @endAts) AS e(id, seq, at)
+                WHERE s.session_id = e.id;
+                """, parameters, tx));
         }
 
         foreach (var (index, snapshot, queue) in queues)

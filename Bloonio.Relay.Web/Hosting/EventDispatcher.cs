@@ -14,6 +14,8 @@ public sealed class EventDispatcher(IServiceScopeFactory scopes, TimeProvider cl
 
     protected override double DefaultIntervalSeconds => 30;
 
+    protected override TimeSpan Spacing => TimeSpan.FromMilliseconds(200);
+
     protected override string Actor => "dispatcher";
 
     protected override MediatR.IRequest<int> Command => new DispatchEventsCommand();

@@ -13,5 +13,7 @@ public sealed class EventSequencing(IEventSequencer sequencer, TimeProvider cloc
 
     protected override double DefaultIntervalSeconds => 30;
 
+    protected override TimeSpan Spacing => TimeSpan.FromMilliseconds(20);
+
     public override Task<int> RunOnceAsync(CancellationToken ct) => sequencer.CatchUpAsync(ct);
 }

@@ -17,6 +17,12 @@ public abstract class PeriodicWork<TResult>(TimeProvider clock, IConfiguration c
 
     public abstract Task<TResult> RunOnceAsync(CancellationToken ct);
 
+    /// <summary>
+    /// The least time between two passes, however often woken: under load, wakes come with every commit, and a pass
+    /// that waits a little takes many events at once instead of a few each.
+    /// </summary>
+    protected virtual TimeSpan Spacing => TimeSpan.Zero;
+
     /// <summary>How long to sleep after a pass unless woken: the configured interval, or less when work is due sooner.</summary>
     protected virtual Task<TimeSpan> NextWaitAsync(TimeSpan interval, CancellationToken ct) => Task.FromResult(interval);
 
@@ -50,6 +56,10 @@ public abstract class PeriodicWork<TResult>(TimeProvider clock, IConfiguration c
                 await _wake.WaitAsync(wait, stoppingToken);
                 await RunOnceAsync(stoppingToken);
                 wait = await NextWaitAsync(interval, stoppingToken);
+                if (Spacing > TimeSpan.Zero)
+                {
+                    await Task.Delay(Spacing, Clock, stoppingToken);
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

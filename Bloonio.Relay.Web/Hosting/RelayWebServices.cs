@@ -79,7 +79,6 @@ public static class RelayWebServices
         services.AddSingleton<EventSequencing>();
         services.AddHostedService(p => p.GetRequiredService<EventSequencing>());
         services.AddHostedService<PostgresListener>();
-        services.AddTransient<Core.Events.IEventConsumer, BrainPersistenceConsumer>();
         services.AddTransient<Core.Events.IEventConsumer, Core.Webhooks.WebhookFanOut>();
         services.AddTransient<Core.Events.IEventConsumer, Core.Quotas.UsageConsumer>();
         services.AddSingleton<Core.Webhooks.IWebhookSender, Webhooks.WebhookSender>();
@@ -101,6 +100,8 @@ public static class RelayWebServices
         }
         else
         {
+            // The development brain keeps no transcript: only a real brain has a persistence feed to read.
+            services.AddTransient<Core.Events.IEventConsumer, BrainPersistenceConsumer>();
             services.AddHttpClient<IBrain, HttpBrain>(c =>
             {
                 c.BaseAddress = new Uri(configuration["Relay:Brain:BaseUrl"]!.TrimEnd('/') + "/");

@@ -107,11 +107,42 @@ public sealed class PrivatePostgres : IAsyncDisposable
 
         await Machine.RunAsync($"{Bin}/initdb", ["-D", _dir, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync"], "postgres");
         await Machine.RunAsync($"{Bin}/pg_ctl", ["-D", _dir, "-l", $"{_dir}/log", "-w", "start", "-o",
-            $"-p {Port} -k {_dir} -c listen_addresses=127.0.0.1 -c max_connections=400 -c shared_buffers=256MB -c fsync=on -c synchronous_commit=on"],
+            $"-p {Port} -k {_dir} -c listen_addresses=127.0.0.1 -c max_connections=400 -c shared_buffers=256MB -c fsync=on -c synchronous_commit=on" +
+            (Statements ? " -c shared_preload_libraries=pg_stat_statements,auto_explain -c pg_stat_statements.track=all" +
+                          " -c auto_explain.log_min_duration=5 -c auto_explain.log_analyze=on -c auto_explain.log_buffers=on" : "")],
             "postgres");
         await using var db = new NpgsqlConnection(ConnectionString("postgres"));
         await db.OpenAsync();
         await new NpgsqlCommand("CREATE DATABASE relay", db).ExecuteNonQueryAsync();
+        if (Statements)
+        {
+            await using var relay = new NpgsqlConnection(ConnectionString("relay"));
+            await relay.OpenAsync();
+            await new NpgsqlCommand("CREATE EXTENSION pg_stat_statements", relay).ExecuteNonQueryAsync();
+        }
+    }
+
+    /// <summary>BENCH_STATEMENTS=1: pg_stat_statements on, and its top statements printed at the end (where PostgreSQL's time goes);
+    /// plans of statements slower than 5 ms are kept in /tmp/bloonio-bench-postgres.log.</summary>
+    public static bool Statements => Environment.GetEnvironmentVariable("BENCH_STATEMENTS") == "1";
+
+    public async Task<string> TopStatementsAsync()
+    {
+        await using var db = new NpgsqlConnection(ConnectionString("relay"));
+        await db.OpenAsync();
+        await using var command = new NpgsqlCommand("""
+            SELECT round(total_exec_time)::bigint, calls, rows, round(total_exec_time * 1000 / GREATEST(calls, 1))::bigint AS us_per_call,
+                   left(regexp_replace(query, '\s+', ' ', 'g'), 150)
+            FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 25
+            """, db);
+        await using var reader = await command.ExecuteReaderAsync();
+        var lines = new System.Text.StringBuilder("total_ms calls rows us/call query\n");
+        while (await reader.ReadAsync())
+        {
+            lines.AppendLine($"{reader.GetInt64(0)} {reader.GetInt64(1)} {reader.GetInt64(2)} {reader.GetInt64(3)} {reader.GetString(4)}");
+        }
+
+        return lines.ToString();
     }
 
     public int PostmasterPid => int.Parse(File.ReadLines(Path.Combine(_dir, "postmaster.pid")).First());
@@ -144,6 +175,17 @@ public sealed class PrivatePostgres : IAsyncDisposable
         return (reader.GetInt64(0), reader.GetInt64(1));
     }
 
+    /// <summary>Events stored and events numbered so far: after a run, numbered must catch up with stored (the sequencer works).</summary>
+    public async Task<(long Stored, long Numbered)> EventsAsync()
+    {
+        await using var db = new NpgsqlConnection(ConnectionString("relay"));
+        await db.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT count(*), count(sequence) FROM events", db);
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        return (reader.GetInt64(0), reader.GetInt64(1));
+    }
+
     public async ValueTask DisposeAsync()
     {
         try
@@ -152,6 +194,12 @@ public sealed class PrivatePostgres : IAsyncDisposable
         }
         finally
         {
+            if (Statements && File.Exists($"{_dir}/log"))
+            {
+                // Statements slower than 5 ms, with their plans (auto_explain), for reading after the run.
+                File.Copy($"{_dir}/log", Path.Combine(Path.GetTempPath(), "bloonio-bench-postgres.log"), overwrite: true);
+            }
+
             Directory.Delete(_dir, recursive: true);
         }
     }
@@ -210,13 +258,26 @@ public sealed class Server : IAsyncDisposable
         start.Environment["DOTNET_STARTUP_HOOKS"] = Path.Combine(AppContext.BaseDirectory, "Bloonio.Relay.Bench.Probe.dll");
         start.Environment["BENCH_PROBE"] = _probe;
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var name in new[] { "DOTNET_ThreadPool_UnfairSemaphoreSpinLimit", "DOTNET_gcServer", "DOTNET_GCgen0size" })
+        {
+            if (Environment.GetEnvironmentVariable("BENCH_" + name) is { } value)
+            {
+                start.Environment[name] = value; // experiments with runtime settings
+            }
+        }
+
+        if (Environment.GetEnvironmentVariable("BENCH_PERFMAP") == "1")
+        {
+            start.Environment["DOTNET_PerfMapEnabled"] = "1"; // symbols of JIT-compiled code for `perf record`
+            start.Environment["DOTNET_EnableWriteXorExecute"] = "0"; // else JIT code runs from a memfd perf cannot map
+        }
         foreach (var (key, value) in environment)
         {
             start.Environment[key] = value;
         }
 
         _process = Process.Start(start)!;
-        _ = _process.StandardOutput.ReadToEndAsync();
+        _ = CountErrorsAsync(_process.StandardOutput);
         Errors = _process.StandardError.ReadToEndAsync();
     }
 
@@ -226,11 +287,48 @@ public sealed class Server : IAsyncDisposable
 
     public int Pid => _process.Id;
 
+    /// <summary>Every server this run started, for the report of their logged errors.</summary>
+    public static List<Server> Started { get; } = [];
+
+    public string Name { get; private init; } = "";
+
+    /// <summary>Errors the server logged (console lines "fail:"/"crit:"), with the first one: a figure from a server that
+    /// was failing is no figure, so the report shows them.</summary>
+    public int LoggedErrors => _loggedErrors;
+
+    public string? FirstLoggedError { get; private set; }
+
+    private int _loggedErrors;
+
+    private async Task CountErrorsAsync(StreamReader output)
+    {
+        string? capture = null;
+        while (await output.ReadLineAsync() is { } line)
+        {
+            if (line.StartsWith("fail:", StringComparison.Ordinal) || line.StartsWith("crit:", StringComparison.Ordinal))
+            {
+                if (Interlocked.Increment(ref _loggedErrors) == 1)
+                {
+                    capture = line;
+                }
+            }
+            else if (capture is not null && FirstLoggedError is null)
+            {
+                FirstLoggedError = $"{capture} {line.Trim()}";
+            }
+        }
+    }
+
     public Task<string> Errors { get; }
 
     public static async Task<Server> StartAsync(string dll, IReadOnlyDictionary<string, string> environment, int? port = null)
     {
-        var server = new Server(dll, port ?? Machine.FreePort(), environment);
+        var server = new Server(dll, port ?? Machine.FreePort(), environment) { Name = Path.GetFileNameWithoutExtension(dll) };
+        lock (Started)
+        {
+            Started.Add(server);
+        }
+
         using var http = new HttpClient();
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (DateTime.UtcNow < deadline)

@@ -24,48 +24,63 @@ const string Origin = "https://shop.bench.test";
 
 // ── baselines (kept running: B1's latency is measured later, at the relay's rate) ───────────────────────────
 await using var baselines = await Server.StartAsync(baselinesDll, new Dictionary<string, string>());
-var b1 = await MeasureAsync("B1 bare SignalR", () => Parallel(options.Pairs, i => HubPair.BareAsync(baselines.Url, i)), baselines, null);
-var b2 = await MeasureAsync("B2 raw WebSocket", () => Parallel(options.Pairs, i => RawPair.ConnectAsync(baselines.Url, i)), baselines, null);
-var b1Idle = await IdleConnectionsAsync(baselines, i => HubPair.Connect($"{baselines.Url}/b1?pair=idle{i}&role=visitor", null));
-(double P50, double P99, long Count) b1Latency;
+var skipped = new Window(0, 1, new Dictionary<string, double>());
+var b1 = options.Runs("b1")
+    ? await MeasureAsync("b1", "B1 bare SignalR", () => Parallel(options.Pairs, i => HubPair.BareAsync(baselines.Url, i)), baselines, null)
+    : skipped;
+var b2 = options.Runs("b2")
+    ? await MeasureAsync("b2", "B2 raw WebSocket", () => Parallel(options.Pairs, i => RawPair.ConnectAsync(baselines.Url, i)), baselines, null)
+    : skipped;
+var b1Idle = options.Runs("p3") ? await IdleConnectionsAsync(baselines, i => HubPair.Connect($"{baselines.Url}/b1?pair=idle{i}&role=visitor", null)) : default;
+(double P50, double P99, long Count) b1Latency = default;
 
 // ── the relay, one node ─────────────────────────────────────────────────────────────────────────────────────
-Window p1, p1Many;
+Window p1 = skipped, p1Many = skipped;
 (double P50, double P99, long Count) p2 = default;
-(long Heap, long Rss) relayIdle;
-var rest = new Dictionary<string, double>();
-double idleCpuPercent, idleTransactions;
+(long Heap, long Rss) relayIdle = default;
+var rest = new Dictionary<string, double> { ["healthz"] = double.NaN, ["fetch/operator-token"] = double.NaN, ["widget/sessions"] = double.NaN };
+double idleCpuPercent = double.NaN, idleTransactions = double.NaN;
 await using (var relay = await Server.StartAsync(relayDll, RelayApi.Environment(postgres.ConnectionString("relay"))))
 {
     using var api = new RelayApi(relay.Url);
     var tenant = await api.CreateTenantAsync("bench one tenant", Origin);
 
     // Idle node first, while nothing is pending: a tenant, nobody connected, nothing sent.
-    await Task.Delay(options.Warmup);
-    var (cpu0, (tx0, _)) = (relay.CpuSeconds(), await postgres.CountersAsync());
-    var idleClock = Stopwatch.StartNew();
-    await Task.Delay(options.Idle);
-    var (cpu1, (tx1, _)) = (relay.CpuSeconds(), await postgres.CountersAsync());
-    idleCpuPercent = 100 * (cpu1 - cpu0) / idleClock.Elapsed.TotalSeconds;
-    idleTransactions = Math.Max(0, tx1 - tx0 - 1) / idleClock.Elapsed.TotalSeconds; // the first counter query is one
-
-    p1 = await MeasureAsync("P1 one tenant", () => Parallel(options.Pairs, i => HubPair.RelayAsync(api, tenant, $"one{i}", relay.Url, relay.Url)),
-        relay, postgres);
-    var tenants = new List<Tenant>();
-    for (var t = 0; t < options.Tenants; t++)
+    if (options.Runs("idle"))
     {
-        tenants.Add(await api.CreateTenantAsync($"bench tenant {t}", Origin));
+        await Task.Delay(options.Warmup);
+        var (cpu0, (tx0, _)) = (relay.CpuSeconds(), await postgres.CountersAsync());
+        var idleClock = Stopwatch.StartNew();
+        await Task.Delay(options.Idle);
+        var (cpu1, (tx1, _)) = (relay.CpuSeconds(), await postgres.CountersAsync());
+        idleCpuPercent = 100 * (cpu1 - cpu0) / idleClock.Elapsed.TotalSeconds;
+        idleTransactions = Math.Max(0, tx1 - tx0 - 1) / idleClock.Elapsed.TotalSeconds; // the first counter query is one
     }
 
-    p1Many = await MeasureAsync($"P1 {options.Tenants} tenants",
-        () => Parallel(options.Tenants, i => HubPair.RelayAsync(api, tenants[i], $"many{i}", relay.Url, relay.Url)), relay, postgres);
+    if (options.Runs("p1"))
+    {
+        p1 = await MeasureAsync("p1", "P1 one tenant",
+            () => Parallel(options.Pairs, i => HubPair.RelayAsync(api, tenant, $"one{i}", relay.Url, relay.Url)), relay, postgres);
+    }
 
-    if (!options.Smoke)
+    if (options.Runs("many"))
+    {
+        var tenants = new List<Tenant>();
+        for (var t = 0; t < options.Tenants; t++)
+        {
+            tenants.Add(await api.CreateTenantAsync($"bench tenant {t}", Origin));
+        }
+
+        p1Many = await MeasureAsync("many", $"P1 {options.Tenants} tenants",
+            () => Parallel(options.Tenants, i => HubPair.RelayAsync(api, tenants[i], $"many{i}", relay.Url, relay.Url)), relay, postgres);
+    }
+
+    if (!options.Smoke && options.Runs("sweep"))
     {
         foreach (var pairs in new[] { 5, 10, 25, 100 })
         {
             var sweepTenant = await api.CreateTenantAsync($"bench sweep {pairs}", Origin);
-            var sweep = await MeasureAsync($"P1 sweep {pairs} pairs",
+            var sweep = await MeasureAsync("sweep", $"P1 sweep {pairs} pairs",
                 () => Parallel(pairs, i => HubPair.RelayAsync(api, sweepTenant, $"sweep{pairs}-{i}", relay.Url, relay.Url)), relay, postgres);
             report.Sweep(pairs, sweep.Rate);
         }
@@ -73,48 +88,66 @@ await using (var relay = await Server.StartAsync(relayDll, RelayApi.Environment(
 
     // P2: open loop at half the relay's closed-loop rate, on the relay and on B1.
     var rate = Math.Max(10, p1.Rate / 2);
-    await QuiesceAsync(postgres);
-    var latencyTenant = await api.CreateTenantAsync("bench latency", Origin);
-    var latencyPairs = await Parallel(options.Pairs, i => HubPair.RelayAsync(api, latencyTenant, $"lat{i}", relay.Url, relay.Url));
-    p2 = await Load.OpenLoopAsync(latencyPairs, rate, options.Measure);
-    await DisposeAll(latencyPairs);
-    var barePairs = await Parallel(options.Pairs, i => HubPair.BareAsync(baselines.Url, 1000 + i));
-    b1Latency = await Load.OpenLoopAsync(barePairs, rate, options.Measure);
-    await DisposeAll(barePairs);
     report.Rate = rate;
-
-    // P5: REST, 16 at a time, against /healthz.
-    var restTenant = await api.CreateTenantAsync("bench rest", Origin);
-    await api.OperatorTokenAsync(restTenant, "rest@bench.test");
-    rest["healthz"] = await RestAsync(api, () => new HttpRequestMessage(HttpMethod.Get, "/healthz"));
-    rest["fetch/operator-token"] = await RestAsync(api, () => api.SignedRequest(restTenant, HttpMethod.Post, "/api/v1/relay/fetch/operator-token",
-        new { email = "rest@bench.test" }));
-    rest["widget/sessions"] = await RestAsync(api, () => api.WidgetSessionRequest(restTenant, Origin));
-
-    // P3: idle authenticated visitors.
-    var idleTenant = await api.CreateTenantAsync("bench idle", Origin);
-    var tokens = new List<string>();
-    for (var i = 0; i < options.IdleConnections; i++)
+    if (options.Runs("p2"))
     {
-        tokens.Add((await api.VisitorAsync(idleTenant, $"idle{i}")).Token);
+        await QuiesceAsync(postgres);
+        var latencyTenant = await api.CreateTenantAsync("bench latency", Origin);
+        var latencyPairs = await Parallel(options.Pairs, i => HubPair.RelayAsync(api, latencyTenant, $"lat{i}", relay.Url, relay.Url));
+        p2 = await Load.OpenLoopAsync(latencyPairs, rate, options.Measure);
+        await DisposeAll(latencyPairs);
+        var barePairs = await Parallel(options.Pairs, i => HubPair.BareAsync(baselines.Url, 1000 + i));
+        b1Latency = await Load.OpenLoopAsync(barePairs, rate, options.Measure);
+        await DisposeAll(barePairs);
     }
 
-    relayIdle = await IdleConnectionsAsync(relay, i => HubPair.Connect($"{relay.Url}/hubs/visitor", tokens[i]));
+    // P5: REST, 16 at a time, against /healthz.
+    if (options.Runs("p5"))
+    {
+        var restTenant = await api.CreateTenantAsync("bench rest", Origin);
+        await api.OperatorTokenAsync(restTenant, "rest@bench.test");
+        rest["healthz"] = await RestAsync(api, () => new HttpRequestMessage(HttpMethod.Get, "/healthz"));
+        rest["fetch/operator-token"] = await RestAsync(api, () => api.SignedRequest(restTenant, HttpMethod.Post, "/api/v1/relay/fetch/operator-token",
+            new { email = "rest@bench.test" }));
+        rest["widget/sessions"] = await RestAsync(api, () => api.WidgetSessionRequest(restTenant, Origin));
+    }
 
+    // P3: idle authenticated visitors.
+    if (options.Runs("p3"))
+    {
+        var idleTenant = await api.CreateTenantAsync("bench idle", Origin);
+        var tokens = new List<string>();
+        for (var i = 0; i < options.IdleConnections; i++)
+        {
+            tokens.Add((await api.VisitorAsync(idleTenant, $"idle{i}")).Token);
+        }
+
+        relayIdle = await IdleConnectionsAsync(relay, i => HubPair.Connect($"{relay.Url}/hubs/visitor", tokens[i]));
+    }
+
+    var events = await postgres.EventsAsync();
+    for (var wait = 0; wait < 100 && events.Numbered < events.Stored; wait++)
+    {
+        await Task.Delay(100); // the sequencer numbers what the last writes committed
+        events = await postgres.EventsAsync();
+    }
+
+    report.Note($"events stored {events.Stored}, numbered {events.Numbered}{(events.Numbered < events.Stored ? " — WARNING: the sequencer fell behind" : "")}");
 }
 
 // ── P4: two nodes over Redis ────────────────────────────────────────────────────────────────────────────────
-Window p4;
-(double P50, double P99, long Count) crossNode, sameNode;
-await using (var redis = new PrivateRedis())
+Window p4 = skipped;
+(double P50, double P99, long Count) crossNode = default, sameNode = default;
+if (options.Runs("p4"))
 {
+    await using var redis = new PrivateRedis();
     await redis.StartAsync();
     var environment = RelayApi.Environment(postgres.ConnectionString("relay"), $"127.0.0.1:{redis.Port}");
     await using var a = await Server.StartAsync(relayDll, environment);
     await using var b = await Server.StartAsync(relayDll, environment);
     using var api = new RelayApi(a.Url);
     var tenant = await api.CreateTenantAsync("bench two nodes", Origin);
-    p4 = await MeasureAsync("P4 two nodes", () => Parallel(options.Pairs, i => HubPair.RelayAsync(api, tenant, $"two{i}", a.Url, b.Url)),
+    p4 = await MeasureAsync("p4", "P4 two nodes", () => Parallel(options.Pairs, i => HubPair.RelayAsync(api, tenant, $"two{i}", a.Url, b.Url)),
         a, postgres, b);
     var rate = Math.Max(10, p1.Rate / 2);
     await QuiesceAsync(postgres);
@@ -128,7 +161,8 @@ await using (var redis = new PrivateRedis())
 }
 
 // ── P6: clients reconnecting after a node restart ───────────────────────────────────────────────────────────
-(int Clients, double Seconds, int Failed) p6;
+(int Clients, double Seconds, int Failed) p6 = (options.ReconnectClients, double.NaN, 0);
+if (options.Runs("p6"))
 {
     var environment = RelayApi.Environment(postgres.ConnectionString("relay"));
     var relay = await Server.StartAsync(relayDll, environment);
@@ -183,11 +217,21 @@ await using (var redis = new PrivateRedis())
     }
 }
 
+foreach (var server in Server.Started.Where(s => s.LoggedErrors > 0))
+{
+    report.Note($"WARNING: {server.Name} (port {server.Port}) logged {server.LoggedErrors} errors; the first: {server.FirstLoggedError}");
+}
+
 report.Note($"load average after: {Machine.LoadAverage()}");
+if (PrivatePostgres.Statements)
+{
+    Console.Error.WriteLine(await postgres.TopStatementsAsync());
+}
+
 report.Print(b1, b2, p1, p1Many, b1Latency, p2, b1Idle, relayIdle, p4, crossNode, sameNode, rest, p6, idleCpuPercent, idleTransactions);
 return 0;
 
-async Task<Window> MeasureAsync(string name, Func<Task<List<Pair>>> connect, Server server, PrivatePostgres? db, Server? second = null)
+async Task<Window> MeasureAsync(string key, string name, Func<Task<List<Pair>>> connect, Server server, PrivatePostgres? db, Server? second = null)
 {
     if (db is not null)
     {
@@ -197,8 +241,16 @@ async Task<Window> MeasureAsync(string name, Func<Task<List<Pair>>> connect, Ser
     var pairs = await connect();
     try
     {
+        Process? trace = null;
         var window = await Load.ClosedLoopAsync(pairs, options.Warmup, options.Measure, async () =>
         {
+            if (options.Trace == key && trace is null)
+            {
+                // A CPU profile of the server over the measured window (dotnet-trace, if installed).
+                trace = Process.Start("dotnet-trace", ["collect", "-p", server.Pid.ToString(), "--profile", "dotnet-sampled-thread-time",
+                    "--duration", $"00:00:{(int)options.Measure.TotalSeconds:00}", "-o", Path.Combine(Path.GetTempPath(), $"bench-{key}.nettrace")]);
+            }
+
             var cost = new Dictionary<string, double> { ["server"] = server.CpuSeconds() + (second?.CpuSeconds() ?? 0) };
             if (db is not null)
             {
@@ -211,6 +263,11 @@ async Task<Window> MeasureAsync(string name, Func<Task<List<Pair>>> connect, Ser
             return cost;
         });
         Console.Error.WriteLine($"{name}: {window.Rate:0} msg/s");
+        if (trace is not null)
+        {
+            await trace.WaitForExitAsync();
+        }
+
         return window;
     }
     finally

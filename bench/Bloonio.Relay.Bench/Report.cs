@@ -4,8 +4,11 @@ using System.Text.Json;
 namespace Bloonio.Relay.Bench;
 
 public sealed record Options(bool Smoke, int Pairs, int Tenants, TimeSpan Warmup, TimeSpan Measure, int IdleConnections, int ReconnectClients,
-    TimeSpan Idle, string Output)
+    TimeSpan Idle, string Output, IReadOnlySet<string>? Only = null, string? Trace = null)
 {
+    /// <summary>Whether a scenario runs (<c>--only p1,p5</c> narrows the run; the table then shows what was measured).</summary>
+    public bool Runs(string scenario) => Only is null || Only.Contains(scenario);
+
     public static Options Parse(string[] args)
     {
         var smoke = args.Contains("--smoke");
@@ -14,7 +17,9 @@ public sealed record Options(bool Smoke, int Pairs, int Tenants, TimeSpan Warmup
         return new Options(smoke, Int("--pairs", 50, 10), Int("--tenants", 100, 20), TimeSpan.FromSeconds(Int("--warmup", 3, 1)),
             TimeSpan.FromSeconds(Int("--seconds", 15, 3)), Int("--idle-connections", 1000, 100), Int("--reconnect-clients", 5000, 100),
             TimeSpan.FromSeconds(Int("--idle-seconds", 20, 3)),
-            Array.IndexOf(args, "--out") is var o and >= 0 ? args[o + 1] : Path.Combine(Machine.RepositoryRoot(), "bench", "results", "latest.md"));
+            Array.IndexOf(args, "--out") is var o and >= 0 ? args[o + 1] : Path.Combine(Machine.RepositoryRoot(), "bench", "results", "latest.md"),
+            Array.IndexOf(args, "--only") is var x and >= 0 ? args[x + 1].Split(',').ToHashSet() : null,
+            Array.IndexOf(args, "--trace") is var t and >= 0 ? args[t + 1] : null);
     }
 }
 
