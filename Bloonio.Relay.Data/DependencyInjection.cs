@@ -29,6 +29,7 @@ public static class DependencyInjection
         });
         services.AddSingleton<MigrationRunner>();
         services.AddSingleton<Caching.RelayCaches>();
+        services.AddSingleton<Events.EventCommits>();
         services.AddSingleton<TenantRepository>();
         services.AddSingleton<ITenantRepository>(p => p.GetRequiredService<TenantRepository>());
         services.AddSingleton<ITenantCredentialStore>(p => p.GetRequiredService<TenantRepository>());

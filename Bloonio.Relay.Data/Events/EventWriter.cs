@@ -9,7 +9,8 @@ internal static class EventWriter
 {
     /// <summary>
     /// Appends events in the caller's transaction, unnumbered: <see cref="EventSequencer"/> gives them their per-tenant
-    /// sequence once they are committed (no lock shared by every writer of a tenant), woken by the notification.
+    /// sequence once they are committed (no lock shared by every writer of a tenant): after the commit, the caller tells
+    /// <see cref="EventCommits"/>.
     /// </summary>
     public static Task AppendAsync(IDbConnection connection, IDbTransaction tx, Guid tenantId, RelayEvent e, CancellationToken ct) =>
         AppendManyAsync(connection, tx, [(tenantId, e)], ct);
@@ -27,7 +28,7 @@ internal static class EventWriter
         return connection.ExecuteAsync(new CommandDefinition(sql, parameters, tx, cancellationToken: ct));
     }
 
-    /// <summary>The statements that append these events (and wake the sequencer), their parameters added to
+    /// <summary>The statement that appends these events, its parameters added to
     /// <paramref name="parameters"/>: for a caller that sends them with its own statements, in one round trip.</summary>
     public static string AppendManySql(IReadOnlyList<(Guid TenantId, RelayEvent Event)> events, DynamicParameters parameters)
     {
@@ -39,10 +40,9 @@ internal static class EventWriter
             eventData = events.Select(e => DbJson.Serialize(e.Event.Data)).ToArray(),
             eventCreatedAt = events.Select(e => e.Event.CreatedAt).ToArray(),
         });
-        return $"""
+        return """
             INSERT INTO events (event_id, tenant_id, type, data, created_at)
             SELECT * FROM unnest(@eventIds, @eventTenants, @eventTypes, @eventData::jsonb[], @eventCreatedAt);
-            SELECT pg_notify('{Notifications.Events}', '');
             """;
     }
 }

@@ -13,7 +13,7 @@ namespace Bloonio.Relay.Data.Operators;
 /// Operators and their memberships. A membership is read on every operator hub call and token mint: it comes from
 /// <see cref="RelayCaches"/>, and every write of a membership notifies the other nodes and drops this node's entries.
 /// </summary>
-public sealed class OperatorRepository(NpgsqlDataSource dataSource, RelayCaches caches) : IOperatorRepository
+public sealed class OperatorRepository(NpgsqlDataSource dataSource, RelayCaches caches, EventCommits commits) : IOperatorRepository
 {
     private const string SelectMembership = """
         SELECT m.operator_id, m.tenant_id, o.email, m.display_name, m.avatar_url, m.routing_keys, m.role, m.active,
@@ -78,6 +78,7 @@ public sealed class OperatorRepository(NpgsqlDataSource dataSource, RelayCaches 
             new { operator_id = operatorId, email = p.Email, display_name = p.DisplayName, routing_keys = p.RoutingKeys, created }, p.Now), ct);
         await RelayCaches.NotifyOperatorsAsync(connection, tx, p.TenantId, ct);
         await tx.CommitAsync(ct);
+        commits.Committed();
         caches.InvalidateOperators(p.TenantId);
         return new ProvisionOutcome(operatorId, created);
     }
@@ -119,6 +120,7 @@ public sealed class OperatorRepository(NpgsqlDataSource dataSource, RelayCaches 
             new { operator_id = row.OperatorId, email }, audit.CreatedAt), ct);
         await RelayCaches.NotifyOperatorsAsync(connection, tx, tenantId, ct);
         await tx.CommitAsync(ct);
+        commits.Committed();
         caches.InvalidateOperators(tenantId);
         return row.ToMembership();
     }

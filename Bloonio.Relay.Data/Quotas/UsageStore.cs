@@ -4,7 +4,7 @@ using Npgsql;
 
 namespace Bloonio.Relay.Data.Quotas;
 
-public sealed class UsageStore(NpgsqlDataSource dataSource) : IUsageStore
+public sealed class UsageStore(NpgsqlDataSource dataSource, Events.EventCommits commits) : IUsageStore
 {
     private const string MessageMetrics = "('messages_visitor', 'messages_operator', 'messages_bot')";
 
@@ -54,6 +54,7 @@ public sealed class UsageStore(NpgsqlDataSource dataSource) : IUsageStore
             "UPDATE usage_cursors SET last_sequence = GREATEST(last_sequence, @lastSequence) WHERE tenant_id = @tenantId",
             new { tenantId, lastSequence }, tx, cancellationToken: ct));
         await tx.CommitAsync(ct);
+        commits.Committed(); // the quota events, if the batch crossed a threshold
     }
 
     public async Task RecordPeakAsync(Guid tenantId, DateOnly day, int connections, CancellationToken ct)

@@ -6,26 +6,27 @@ using Npgsql;
 
 namespace Bloonio.Relay.Data.Sessions;
 
-public sealed class SessionRepository(NpgsqlDataSource dataSource) : ISessionRepository
+public sealed class SessionRepository(NpgsqlDataSource dataSource, EventCommits commits) : ISessionRepository
 {
     public async Task CreateAsync(Session s, byte[] resumeTokenHash, string metadataJson, RelayEvent created, CancellationToken ct)
     {
+        // One round trip: the statements of one command run as one implicit transaction (PostgreSQL commits them together
+        // at the protocol's Sync, or none of them), so no BEGIN/COMMIT exchanges.
+        var parameters = new DynamicParameters(new
+        {
+            s.SessionId, s.TenantId, s.VisitorId, s.ExternalUserId, s.Mode, s.Status, s.RoutingKey, s.VisitorDisplayName,
+            s.VisitorEmail, metadataJson, resumeTokenHash, s.CreatedAt,
+        });
+        var events = EventWriter.AppendManySql([(s.TenantId, created)], parameters);
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        await connection.ExecuteAsync(new CommandDefinition("""
+        await connection.ExecuteAsync(new CommandDefinition($"""
             INSERT INTO sessions (session_id, tenant_id, visitor_id, external_user_id, mode, status, routing_key, visitor_display_name,
                                   visitor_email, metadata, resume_token_hash, created_at, updated_at)
             VALUES (@SessionId, @TenantId, @VisitorId, @ExternalUserId, @Mode, @Status, @RoutingKey, @VisitorDisplayName,
-                    @VisitorEmail, @metadataJson::jsonb, @resumeTokenHash, @CreatedAt, @CreatedAt)
-            """,
-            new
-            {
-                s.SessionId, s.TenantId, s.VisitorId, s.ExternalUserId, s.Mode, s.Status, s.RoutingKey, s.VisitorDisplayName,
-                s.VisitorEmail, metadataJson, resumeTokenHash, s.CreatedAt,
-            },
-            tx, cancellationToken: ct));
-        await EventWriter.AppendAsync(connection, tx, s.TenantId, created, ct);
-        await tx.CommitAsync(ct);
+                    @VisitorEmail, @metadataJson::jsonb, @resumeTokenHash, @CreatedAt, @CreatedAt);
+            {events}
+            """, parameters, cancellationToken: ct));
+        commits.Committed();
     }
 
     public async Task<Session?> FindOpenForUserAsync(Guid tenantId, string externalUserId, string? routingKey, CancellationToken ct)

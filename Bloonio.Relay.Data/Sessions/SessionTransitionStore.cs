@@ -16,9 +16,14 @@ namespace Bloonio.Relay.Data.Sessions;
 /// assignment, the holder's count (a per-operator transaction lock), then the tenant's rows. What to do is asked of
 /// <see cref="SessionStateMachine"/> with the snapshot read under those locks; this class only reads and writes.
 /// </summary>
-public sealed class SessionTransitionStore(NpgsqlDataSource dataSource) : ISessionTransitions, IAsyncDisposable
+public sealed class SessionTransitionStore(NpgsqlDataSource dataSource, EventCommits commits) : ISessionTransitions, IAsyncDisposable
 {
     private const int MaxBatch = 128;
+
+    /// <summary>Batches that may put an append off (its session locked elsewhere) before one waits for the lock.</summary>
+    private const int MaxDeferrals = 2;
+
+    private static readonly object Deferred = new();
 
     // One writer: appends are decided in the order they arrived, and batches stay large (two writers were measured
     // slower: half the batch each, twice the transactions, PostgreSQL's CPU per message doubled).
@@ -51,6 +56,7 @@ public sealed class SessionTransitionStore(NpgsqlDataSource dataSource) : ISessi
 
         var outcome = await CarryOutAsync(connection, tx, snapshot, transition, command, ct);
         await tx.CommitAsync(ct);
+        commits.Committed();
         return outcome;
     });
 
@@ -95,19 +101,22 @@ public sealed class SessionTransitionStore(NpgsqlDataSource dataSource) : ISessi
 
     private async Task WriteAppendsAsync()
     {
-        while (await _appends.Reader.WaitToReadAsync())
+        // Appends put off by a batch (their session was locked elsewhere) lead the next one, in their order.
+        var carried = new List<PendingAppend>();
+        while (carried.Count > 0 || await _appends.Reader.WaitToReadAsync())
         {
-            var batch = new List<PendingAppend>(MaxBatch);
+            var batch = new List<PendingAppend>(carried);
             while (batch.Count < MaxBatch && _appends.Reader.TryRead(out var append))
             {
                 batch.Add(append);
             }
 
-            await WriteBatchAsync(batch);
+            carried = await WriteBatchAsync(batch);
         }
     }
 
-    private async Task WriteBatchAsync(IReadOnlyList<PendingAppend> batch)
+    /// <returns>The appends put off to the next batch.</returns>
+    private async Task<List<PendingAppend>> WriteBatchAsync(IReadOnlyList<PendingAppend> batch)
     {
         object[] results;
         try
@@ -116,30 +125,39 @@ public sealed class SessionTransitionStore(NpgsqlDataSource dataSource) : ISessi
         }
         catch (Exception) when (batch.Count > 1)
         {
+            var putOff = new List<PendingAppend>();
             foreach (var append in batch)
             {
-                await WriteBatchAsync([append]);
+                putOff.AddRange(await WriteBatchAsync([append]));
             }
 
-            return;
+            return putOff;
         }
         catch (Exception ex)
         {
             batch[0].Done.TrySetException(ex);
-            return;
+            return [];
         }
 
+        var deferred = new List<PendingAppend>();
         for (var i = 0; i < batch.Count; i++)
         {
-            if (results[i] is AppendOutcome outcome)
+            switch (results[i])
             {
-                batch[i].Done.TrySetResult(outcome);
-            }
-            else
-            {
-                batch[i].Done.TrySetException((Exception)results[i]);
+                case AppendOutcome outcome:
+                    batch[i].Done.TrySetResult(outcome);
+                    break;
+                case Exception refused:
+                    batch[i].Done.TrySetException(refused);
+                    break;
+                default:
+                    batch[i].Deferrals++;
+                    deferred.Add(batch[i]);
+                    break;
             }
         }
+
+        return deferred;
     }
 
     /// <returns>Per append, its outcome or the domain exception that refuses it.</returns>
@@ -147,32 +165,42 @@ public sealed class SessionTransitionStore(NpgsqlDataSource dataSource) : ISessi
     {
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var tx = await connection.BeginTransactionAsync();
-        var keys = batch.Select(a => (a.SessionId, a.TenantId)).Distinct().ToArray();
-        var ids = keys.Select(k => k.SessionId).ToArray();
+        // A session locked by another transaction (another node's batch, a transition) is skipped, not waited for: its
+        // appends go to the next batch, and this one commits the others meanwhile; so two nodes writing in the same
+        // sessions do not take turns at each other's commits. An append put off MaxDeferrals times waits for the lock.
+        var urgent = batch.Where(a => a.Deferrals >= MaxDeferrals).Select(a => (a.SessionId, a.TenantId)).ToHashSet();
+        var waited = urgent.OrderBy(k => k.SessionId).ToArray();
+        var skippable = batch.Select(a => (a.SessionId, a.TenantId)).Where(k => !urgent.Contains(k)).Distinct().ToArray();
         var asked = batch.Where(a => a.Message.ClientMessageId is not null).ToList();
 
-        // One round trip: the sessions locked in id order (one order for every batch on every node), then their open
-        // assignments, then the messages that repeat a client_message_id.
+        // One round trip: the sessions locked in id order (one order for every batch on every node: those it waits for
+        // first, then the others without waiting), their open assignments, the messages that repeat a client_message_id.
         Dictionary<Guid, SessionSnapshot> snapshots;
         Dictionary<(Guid, string), JournalMessage> stored;
         await using (var read = await connection.QueryMultipleAsync(new CommandDefinition($"""
-            SELECT {SessionSql.SessionColumns} FROM sessions s JOIN unnest(@ids, @tenants) AS k(session_id, tenant_id)
-                ON s.session_id = k.session_id AND s.tenant_id = k.tenant_id
-            ORDER BY s.session_id FOR UPDATE OF s;
-            SELECT {SessionSql.AssignmentColumns} FROM assignments a WHERE a.session_id = ANY(@ids) AND a.status <> 'closed' ORDER BY a.session_id FOR UPDATE;
+            {LockedSessionsSql("waited", skip: false)};
+            {LockedSessionsSql("skippable", skip: true)};
+            SELECT {SessionSql.AssignmentColumns} FROM assignments a WHERE a.session_id = ANY(@skippableIds || @waitedIds) AND a.status <> 'closed';
             SELECT {SessionSql.MessageColumns} FROM messages m
             JOIN unnest(@askedSessions, @askedIds) AS d(session_id, client_message_id) ON m.session_id = d.session_id AND m.client_message_id = d.client_message_id;
             """,
             new
             {
-                ids, tenants = keys.Select(k => k.TenantId).ToArray(), askedSessions = asked.Select(a => a.SessionId).ToArray(),
-                askedIds = asked.Select(a => a.Message.ClientMessageId!).ToArray(),
+                waitedIds = waited.Select(k => k.SessionId).ToArray(), waitedTenants = waited.Select(k => k.TenantId).ToArray(),
+                skippableIds = skippable.Select(k => k.SessionId).ToArray(), skippableTenants = skippable.Select(k => k.TenantId).ToArray(),
+                askedSessions = asked.Select(a => a.SessionId).ToArray(), askedIds = asked.Select(a => a.Message.ClientMessageId!).ToArray(),
             }, tx)))
         {
-            snapshots = (await read.ReadAsync<SessionRow>()).ToDictionary(r => r.SessionId, r => new SessionSnapshot(r.ToSession(), null));
+            snapshots = (await read.ReadAsync<SessionRow>()).Concat(await read.ReadAsync<SessionRow>())
+                .ToDictionary(r => r.SessionId, r => new SessionSnapshot(r.ToSession(), null));
             foreach (var assignment in await read.ReadAsync<AssignmentRow>())
             {
-                snapshots[assignment.SessionId] = snapshots[assignment.SessionId] with { Assignment = assignment.ToAssignment() };
+                // Read after the locks were taken, without one of its own: no writer changes an assignment without its
+                // session's lock. Those of sessions skipped here are not this batch's business.
+                if (snapshots.TryGetValue(assignment.SessionId, out var snapshot))
+                {
+                    snapshots[assignment.SessionId] = snapshot with { Assignment = assignment.ToAssignment() };
+                }
             }
 
             stored = (await read.ReadAsync<MessageRow>()).ToDictionary(m => (m.SessionId, m.ClientMessageId!), m => m.ToMessage());
@@ -186,7 +214,10 @@ public sealed class SessionTransitionStore(NpgsqlDataSource dataSource) : ISessi
             var append = batch[i];
             if (!snapshots.TryGetValue(append.SessionId, out var snapshot) || snapshot.Session.TenantId != append.TenantId)
             {
-                results[i] = new NotFoundException(ErrorCodes.SessionNotFound, "Session not found");
+                // Skipped (locked elsewhere: the next batch), or not there (only a batch that waited can tell).
+                results[i] = urgent.Contains((append.SessionId, append.TenantId))
+                    ? new NotFoundException(ErrorCodes.SessionNotFound, "Session not found")
+                    : Deferred;
                 continue;
             }
 
@@ -262,11 +293,27 @@ public sealed class SessionTransitionStore(NpgsqlDataSource dataSource) : ISessi
         }
 
         await tx.CommitAsync();
+        if (inserts.Count > 0)
+        {
+            commits.Committed();
+        }
+
         return results;
     }
 
+    /// <summary>Sessions of a batch, locked in id order.</summary>
+    private static string LockedSessionsSql(string parameterPrefix, bool skip) => $"""
+        SELECT {SessionSql.SessionColumns}
+        FROM sessions s JOIN unnest(@{parameterPrefix}Ids, @{parameterPrefix}Tenants) AS k(session_id, tenant_id)
+            ON s.session_id = k.session_id AND s.tenant_id = k.tenant_id
+        ORDER BY s.session_id FOR UPDATE OF s{(skip ? " SKIP LOCKED" : "")}
+        """;
+
     private sealed record PendingAppend(Guid TenantId, Guid SessionId, NewMessage Message, Author Author, Guid? AuthorId)
     {
+        /// <summary>How many batches put this append off because its session was locked elsewhere.</summary>
+        public int Deferrals { get; set; }
+
         public TaskCompletionSource<AppendOutcome> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 

@@ -15,7 +15,7 @@ namespace Bloonio.Relay.Data.Tenants;
 /// credentials) come from <see cref="RelayCaches"/>; every write notifies the other nodes in its transaction and drops
 /// this node's entries after its commit.
 /// </summary>
-public sealed class TenantRepository(NpgsqlDataSource dataSource, RelayCaches caches) : ITenantRepository, ITenantCredentialStore
+public sealed class TenantRepository(NpgsqlDataSource dataSource, RelayCaches caches, EventCommits commits) : ITenantRepository, ITenantCredentialStore
 {
     private const string SelectTenant = """
         SELECT t.tenant_id, t.name, t.status, t.owner_email, t.configuration::text AS configuration_json,
@@ -150,6 +150,7 @@ public sealed class TenantRepository(NpgsqlDataSource dataSource, RelayCaches ca
         await EventWriter.AppendAsync(connection, tx, tenantId, rotated, ct);
         await RelayCaches.NotifyTenantAsync(connection, tx, tenantId, ct);
         await tx.CommitAsync(ct);
+        commits.Committed();
         caches.InvalidateTenant(tenantId);
         return true;
     }

@@ -72,9 +72,6 @@ public sealed class PostgresListener(
     {
         switch (channel)
         {
-            case Notifications.Events:
-                sequencing.Wake();
-                break;
             case Notifications.Sequenced:
                 dispatcher.Wake();
                 break;

@@ -8,6 +8,11 @@ using Microsoft.AspNetCore.SignalR.Client;
 // bench/run.sh → this program. Everything runs on this machine, on loopback, against processes it starts itself:
 // a private PostgreSQL, a private Redis, the relay (1 or 2 nodes) and the baselines (B1 bare SignalR, B2 raw WebSockets).
 var options = Options.Parse(args);
+if (options.Trace is not null)
+{
+    Environment.SetEnvironmentVariable("BENCH_PERFMAP", "1"); // servers started from here on write perf maps
+}
+
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 var root = Machine.RepositoryRoot();
 var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name; // bin/<Configuration>/net10.0
@@ -26,7 +31,7 @@ const string Origin = "https://shop.bench.test";
 await using var baselines = await Server.StartAsync(baselinesDll, new Dictionary<string, string>());
 var skipped = new Window(0, 1, new Dictionary<string, double>());
 var b1 = options.Runs("b1")
-    ? await MeasureAsync("b1", "B1 bare SignalR", () => Parallel(options.Pairs, i => HubPair.BareAsync(baselines.Url, i)), baselines, null)
+    ? await MeasureAsync("b1", "B1 bare SignalR", () => Parallel(options.Pairs, i => HubPair.BareAsync(baselines.Url, i)), baselines, null, fresh: true)
     : skipped;
 var b2 = options.Runs("b2")
     ? await MeasureAsync("b2", "B2 raw WebSocket", () => Parallel(options.Pairs, i => RawPair.ConnectAsync(baselines.Url, i)), baselines, null)
@@ -60,7 +65,7 @@ await using (var relay = await Server.StartAsync(relayDll, RelayApi.Environment(
     if (options.Runs("p1"))
     {
         p1 = await MeasureAsync("p1", "P1 one tenant",
-            () => Parallel(options.Pairs, i => HubPair.RelayAsync(api, tenant, $"one{i}", relay.Url, relay.Url)), relay, postgres);
+            () => Parallel(options.Pairs, i => HubPair.RelayAsync(api, tenant, $"one{i}", relay.Url, relay.Url)), relay, postgres, fresh: true);
     }
 
     if (options.Runs("many"))
@@ -148,7 +153,7 @@ if (options.Runs("p4"))
     using var api = new RelayApi(a.Url);
     var tenant = await api.CreateTenantAsync("bench two nodes", Origin);
     p4 = await MeasureAsync("p4", "P4 two nodes", () => Parallel(options.Pairs, i => HubPair.RelayAsync(api, tenant, $"two{i}", a.Url, b.Url)),
-        a, postgres, b);
+        a, postgres, b, fresh: true);
     var rate = Math.Max(10, p1.Rate / 2);
     await QuiesceAsync(postgres);
     var cross = await Parallel(options.Pairs, i => HubPair.RelayAsync(api, tenant, $"cross{i}", a.Url, b.Url));
@@ -231,7 +236,10 @@ if (PrivatePostgres.Statements)
 report.Print(b1, b2, p1, p1Many, b1Latency, p2, b1Idle, relayIdle, p4, crossNode, sameNode, rest, p6, idleCpuPercent, idleTransactions);
 return 0;
 
-async Task<Window> MeasureAsync(string key, string name, Func<Task<List<Pair>>> connect, Server server, PrivatePostgres? db, Server? second = null)
+// fresh: the first window of a server just started gets a longer warm-up, so that every side is measured with its code
+// compiled by the JIT's optimizing tier (a cold node spends a quarter of its CPU in the JIT for its first seconds).
+async Task<Window> MeasureAsync(string key, string name, Func<Task<List<Pair>>> connect, Server server, PrivatePostgres? db, Server? second = null,
+    bool fresh = false)
 {
     if (db is not null)
     {
@@ -242,13 +250,15 @@ async Task<Window> MeasureAsync(string key, string name, Func<Task<List<Pair>>> 
     try
     {
         Process? trace = null;
-        var window = await Load.ClosedLoopAsync(pairs, options.Warmup, options.Measure, async () =>
+        var window = await Load.ClosedLoopAsync(pairs, fresh ? options.FreshWarmup : options.Warmup, options.Measure, async () =>
         {
             if (options.Trace == key && trace is null)
             {
-                // A CPU profile of the server over the measured window (dotnet-trace, if installed).
-                trace = Process.Start("dotnet-trace", ["collect", "-p", server.Pid.ToString(), "--profile", "dotnet-sampled-thread-time",
-                    "--duration", $"00:00:{(int)options.Measure.TotalSeconds:00}", "-o", Path.Combine(Path.GetTempPath(), $"bench-{key}.nettrace")]);
+                // A CPU profile of the server(s) over the measured window: `perf report -i /tmp/bench-KEY.perf.data`
+                // (JIT-compiled frames are named through the perf maps the servers write under --trace).
+                var pids = second is null ? $"{server.Pid}" : $"{server.Pid},{second.Pid}";
+                trace = Process.Start("perf", ["record", "-e", "cpu-clock", "-F", "999", "-g", "-p", pids, "-o",
+                    Path.Combine(Path.GetTempPath(), $"bench-{key}.perf.data"), "--", "sleep", $"{(int)options.Measure.TotalSeconds}"]);
             }
 
             var cost = new Dictionary<string, double> { ["server"] = server.CpuSeconds() + (second?.CpuSeconds() ?? 0) };
@@ -325,6 +335,14 @@ async Task<(long Heap, long Rss)> IdleConnectionsAsync(Server server, Func<int, 
     }
 
     var after = await server.MemoryAsync();
+    if (options.Trace == "p3")
+    {
+        // What the connections hold, by type: `dotnet-gcdump report /tmp/bench-p3-<server>.gcdump`.
+        using var dump = Process.Start("dotnet-gcdump", ["collect", "-p", server.Pid.ToString(), "-o",
+            Path.Combine(Path.GetTempPath(), $"bench-p3-{server.Name}.gcdump")]);
+        await dump.WaitForExitAsync();
+    }
+
     foreach (var c in connections)
     {
         await c.DisposeAsync();
