@@ -24,7 +24,7 @@ public sealed class DevelopmentBrain(ITenantRepository tenants) : IBrain
             return new BrainReply("Let me get a human to help you.", [], true, "visitor asked for a human");
         }
 
-        var faq = (await tenants.GetAsync(request.TenantId, ct))?.Configuration.Faq ?? [];
+        var faq = (await tenants.GetWithFaqAsync(request.TenantId, ct))?.Configuration.Faq ?? [];
         var best = faq
             .Select(entry => (entry, score: Words(entry.Question).Count(words.Contains)))
             .Where(x => x.score >= Math.Min(2, Words(x.entry.Question).Count))

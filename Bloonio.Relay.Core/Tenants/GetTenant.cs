@@ -8,6 +8,6 @@ public sealed record GetTenantQuery(Guid TenantId) : IRequest<Tenant>, ITenantSc
 public sealed class GetTenantHandler(ITenantRepository tenants) : IRequestHandler<GetTenantQuery, Tenant>
 {
     public async Task<Tenant> Handle(GetTenantQuery request, CancellationToken cancellationToken) =>
-        await tenants.GetAsync(request.TenantId, cancellationToken)
+        await tenants.GetWithFaqAsync(request.TenantId, cancellationToken)
         ?? throw new NotFoundException(ErrorCodes.TenantNotFound, "Tenant not found");
 }

@@ -6,7 +6,15 @@ public interface ITenantRepository
 {
     Task CreateAsync(NewTenant tenant, AuditEntry audit, CancellationToken ct);
 
+    /// <summary>
+    /// The tenant as the hot paths need it, from the node's cache: its configuration carries no FAQ (an empty list), so
+    /// that up to 200 entries do not ride along with every message, token and widget request.
+    /// </summary>
     Task<Tenant?> GetAsync(Guid tenantId, CancellationToken ct);
+
+    /// <summary>The whole tenant, FAQ included, read from PostgreSQL: for the admin API, the console, updates and the
+    /// development brain.</summary>
+    Task<Tenant?> GetWithFaqAsync(Guid tenantId, CancellationToken ct);
 
     /// <summary>The tenant of a widget key that is current or still in its grace period at <paramref name="now"/>.</summary>
     Task<Tenant?> FindByWidgetKeyAsync(string widgetKey, DateTimeOffset now, CancellationToken ct);
@@ -14,7 +22,7 @@ public interface ITenantRepository
     /// <summary>True when an active tenant's allowed origins match (for CORS preflights, which carry no widget key).</summary>
     Task<bool> IsOriginAllowedByAnyActiveTenantAsync(string origin, CancellationToken ct);
 
-    /// <summary>Oldest first, keyset-paged by tenant id.</summary>
+    /// <summary>Oldest first, keyset-paged by tenant id, FAQ included.</summary>
     Task<IReadOnlyList<Tenant>> ListAsync(Guid? after, int limit, CancellationToken ct);
 
     /// <summary>

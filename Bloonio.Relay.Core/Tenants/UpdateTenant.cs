@@ -87,7 +87,7 @@ public sealed class UpdateTenantHandler(ITenantRepository tenants, ICallerContex
         var patch = request.Patch;
         for (var attempt = 1; ; attempt++)
         {
-            var tenant = await tenants.GetAsync(request.TenantId, cancellationToken)
+            var tenant = await tenants.GetWithFaqAsync(request.TenantId, cancellationToken)
                 ?? throw new NotFoundException(ErrorCodes.TenantNotFound, "Tenant not found");
             if (request.IfMatch is { } expected && expected != tenant.Version)
             {

@@ -24,20 +24,28 @@ public sealed class TenantRepository(NpgsqlDataSource dataSource, RelayCaches ca
         FROM tenants t
         """;
 
+    private const string SelectTenantWithFaq = """
+        SELECT t.tenant_id, t.name, t.status, t.owner_email, t.configuration::text AS configuration_json,
+               t.quotas::text AS quotas_json, t.created_at, t.updated_at, t.version, t.faq::text AS faq_json,
+               (SELECT w.widget_key FROM widget_keys w WHERE w.tenant_id = t.tenant_id AND w.expires_at IS NULL) AS widget_key
+        FROM tenants t
+        """;
+
     public async Task CreateAsync(NewTenant created, AuditEntry audit, CancellationToken ct)
     {
         var t = created.Tenant;
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO tenants (tenant_id, name, status, owner_email, configuration, quotas, created_at, updated_at)
-            VALUES (@TenantId, @Name, @Status, @OwnerEmail, @Configuration::jsonb, @Quotas::jsonb, @CreatedAt, @CreatedAt);
+            INSERT INTO tenants (tenant_id, name, status, owner_email, configuration, faq, quotas, created_at, updated_at)
+            VALUES (@TenantId, @Name, @Status, @OwnerEmail, @Configuration::jsonb, @Faq::jsonb, @Quotas::jsonb, @CreatedAt, @CreatedAt);
             INSERT INTO tenant_secrets (secret_id, tenant_id, ciphertext, created_at) VALUES (@SecretId, @TenantId, @Ciphertext, @CreatedAt);
             INSERT INTO widget_keys (widget_key, tenant_id, created_at) VALUES (@WidgetKey, @TenantId, @CreatedAt);
             """,
             new
             {
-                t.TenantId, t.Name, t.Status, t.OwnerEmail, Configuration = DbJson.Serialize(t.Configuration),
+                t.TenantId, t.Name, t.Status, t.OwnerEmail, Configuration = DbJson.Serialize(t.Configuration with { Faq = [] }),
+                Faq = DbJson.Serialize(t.Configuration.Faq),
                 Quotas = DbJson.Serialize(t.Quotas), t.CreatedAt, SecretId = Guid.CreateVersion7(t.CreatedAt),
                 Ciphertext = created.ProtectedSecret, WidgetKey = t.WidgetPublicKey,
             },
@@ -55,6 +63,14 @@ public sealed class TenantRepository(NpgsqlDataSource dataSource, RelayCaches ca
             new CommandDefinition(SelectTenant + " WHERE t.tenant_id = @tenantId", new { tenantId }, cancellationToken: ct));
         return row?.ToTenant();
     });
+
+    public async Task<Tenant?> GetWithFaqAsync(Guid tenantId, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var row = await connection.QuerySingleOrDefaultAsync<TenantRow>(
+            new CommandDefinition(SelectTenantWithFaq + " WHERE t.tenant_id = @tenantId", new { tenantId }, cancellationToken: ct));
+        return row?.ToTenant();
+    }
 
     public async Task<Tenant?> FindByWidgetKeyAsync(string widgetKey, DateTimeOffset now, CancellationToken ct)
     {
@@ -82,7 +98,7 @@ public sealed class TenantRepository(NpgsqlDataSource dataSource, RelayCaches ca
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         var rows = await connection.QueryAsync<TenantRow>(new CommandDefinition(
-            SelectTenant + " WHERE (@after::uuid IS NULL OR t.tenant_id > @after) ORDER BY t.tenant_id LIMIT @limit",
+            SelectTenantWithFaq + " WHERE (@after::uuid IS NULL OR t.tenant_id > @after) ORDER BY t.tenant_id LIMIT @limit",
             new { after, limit }, cancellationToken: ct));
         return rows.Select(r => r.ToTenant()).ToList();
     }
@@ -93,13 +109,15 @@ public sealed class TenantRepository(NpgsqlDataSource dataSource, RelayCaches ca
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         var version = await connection.ExecuteScalarAsync<long?>(new CommandDefinition("""
-            UPDATE tenants SET name = @name, configuration = @Configuration::jsonb, quotas = @Quotas::jsonb, updated_at = @Now, version = version + 1
+            UPDATE tenants SET name = @name, configuration = @Configuration::jsonb, faq = @Faq::jsonb, quotas = @Quotas::jsonb, updated_at = @Now,
+                version = version + 1
             WHERE tenant_id = @tenantId AND version = @expectedVersion
             RETURNING version
             """,
             new
             {
-                tenantId, expectedVersion, name, Configuration = DbJson.Serialize(configuration), Quotas = DbJson.Serialize(quotas),
+                tenantId, expectedVersion, name, Configuration = DbJson.Serialize(configuration with { Faq = [] }),
+                Faq = DbJson.Serialize(configuration.Faq), Quotas = DbJson.Serialize(quotas),
                 Now = audit.CreatedAt,
             },
             tx, cancellationToken: ct));
@@ -223,8 +241,14 @@ public sealed class TenantRepository(NpgsqlDataSource dataSource, RelayCaches ca
         public string? WidgetKey { get; init; }
         public long Version { get; init; }
 
+        /// <summary>Null when the query left the FAQ out (the hot paths' reads).</summary>
+        public string? FaqJson { get; init; }
+
         public Tenant ToTenant() => new(
-            TenantId, Name, Status, OwnerEmail, DbJson.Deserialize<TenantConfiguration>(ConfigurationJson),
+            TenantId, Name, Status, OwnerEmail, DbJson.Deserialize<TenantConfiguration>(ConfigurationJson) with
+            {
+                Faq = FaqJson is null ? [] : DbJson.Deserialize<List<FaqEntry>>(FaqJson),
+            },
             DbJson.Deserialize<TenantQuotas>(QuotasJson), WidgetKey ?? "", DbJson.Utc(CreatedAt), DbJson.Utc(UpdatedAt), Version);
     }
 }

@@ -30,6 +30,32 @@ public sealed class TenantUpdateTests : TenantTestBase
     }
 
     [Test]
+    public async Task TheFaqIsKeptApartFromTheConfigurationAndSurvivesOtherUpdates()
+    {
+        var faq = new[] { new { question = "Do you ship abroad?", answer = "Yes, to the whole EU." } };
+        (await Api.AdminAsync(HttpMethod.Patch, TenantPath, new { faq })).ShouldBe(200);
+        (await Api.AdminAsync(HttpMethod.Patch, TenantPath, new { branding = new { title = "Shop" } })).ShouldBe(200);
+
+        var tenant = (await Api.AdminAsync(HttpMethod.Get, TenantPath)).ShouldBe(200).Data;
+        var entries = tenant.GetProperty("configuration").GetProperty("faq").EnumerateArray().ToList();
+        Assert.That(entries.Select(e => e.GetProperty("question").GetString()), Is.EqualTo(new[] { "Do you ship abroad?" }));
+
+        // The configuration document the hot paths read (and cache) does not carry the FAQ; its own column does.
+        await using var db = new Npgsql.NpgsqlConnection(TestDatabase.ConnectionString);
+        await db.OpenAsync();
+        await using var read = new Npgsql.NpgsqlCommand(
+            "SELECT configuration ? 'faq' AND jsonb_array_length(configuration -> 'faq') > 0, jsonb_array_length(faq) FROM tenants WHERE tenant_id = @id", db);
+        read.Parameters.AddWithValue("id", Tenant.TenantId);
+        await using var row = await read.ExecuteReaderAsync();
+        Assert.That(await row.ReadAsync(), Is.True);
+        Assert.Multiple(() =>
+        {
+            Assert.That(row.IsDBNull(0) || !row.GetBoolean(0), Is.True, "the configuration document carries no FAQ entries");
+            Assert.That(row.GetInt32(1), Is.EqualTo(1));
+        });
+    }
+
+    [Test]
     public async Task IfMatchRefusesAWriteOverSomeoneElses()
     {
         var etag = (await Api.AdminAsync(HttpMethod.Get, TenantPath)).ShouldBe(200).Headers.ETag!.ToString();
