@@ -9,6 +9,23 @@ namespace Bloonio.Relay.Web.Hubs;
 /// </summary>
 public sealed class HubErrorFilter(ILogger<HubErrorFilter> logger) : IHubFilter
 {
+    /// <summary>
+    /// A client that goes away while it is being connected (or a node that stops meanwhile) cancels the connect's reads:
+    /// not a failure of the relay, so not logged as one. The connect then ends as if it had succeeded and the connection,
+    /// already aborted, is disconnected at once (OnDisconnectedAsync undoes whatever the connect registered).
+    /// </summary>
+    public async Task OnConnectedAsync(HubLifetimeContext context, Func<HubLifetimeContext, Task> next)
+    {
+        try
+        {
+            await next(context);
+        }
+        catch (OperationCanceledException) when (context.Context.ConnectionAborted.IsCancellationRequested)
+        {
+            logger.LogDebug("Connection {ConnectionId} went away while connecting", context.Context.ConnectionId);
+        }
+    }
+
     public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext context, Func<HubInvocationContext, ValueTask<object?>> next)
     {
         try

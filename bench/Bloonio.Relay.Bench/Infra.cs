@@ -302,19 +302,20 @@ public sealed class Server : IAsyncDisposable
 
     private async Task CountErrorsAsync(StreamReader output)
     {
-        string? capture = null;
+        var capture = new List<string>();
         while (await output.ReadLineAsync() is { } line)
         {
             if (line.StartsWith("fail:", StringComparison.Ordinal) || line.StartsWith("crit:", StringComparison.Ordinal))
             {
                 if (Interlocked.Increment(ref _loggedErrors) == 1)
                 {
-                    capture = line;
+                    capture.Add(line);
                 }
             }
-            else if (capture is not null && FirstLoggedError is null)
+            else if (capture.Count is > 0 and < 6)
             {
-                FirstLoggedError = $"{capture} {line.Trim()}";
+                capture.Add(line.Trim()); // the message and the exception's first lines
+                FirstLoggedError = string.Join(" ", capture);
             }
         }
     }
