@@ -44,7 +44,7 @@ Window p1 = skipped, p1Many = skipped;
 (double P50, double P99, long Count) p2 = default;
 (long Heap, long Rss) relayIdle = default;
 var rest = new Dictionary<string, double> { ["healthz"] = double.NaN, ["fetch/operator-token"] = double.NaN, ["widget/sessions"] = double.NaN };
-double idleCpuPercent = double.NaN, idleTransactions = double.NaN;
+double idleCpuPercent = double.NaN, idleTransactions = double.NaN, idleStatements = double.NaN;
 await using (var relay = await Server.StartAsync(relayDll, RelayApi.Environment(postgres.ConnectionString("relay"))))
 {
     using var api = new RelayApi(relay.Url);
@@ -54,10 +54,11 @@ await using (var relay = await Server.StartAsync(relayDll, RelayApi.Environment(
     if (options.Runs("idle"))
     {
         await Task.Delay(options.Warmup);
-        var (cpu0, (tx0, _)) = (relay.CpuSeconds(), await postgres.CountersAsync());
+        var (cpu0, (tx0, _), statements0) = (relay.CpuSeconds(), await postgres.CountersAsync(), await postgres.StatementsAsync());
         var idleClock = Stopwatch.StartNew();
         await Task.Delay(options.Idle);
-        var (cpu1, (tx1, _)) = (relay.CpuSeconds(), await postgres.CountersAsync());
+        var (cpu1, (tx1, _), statements1) = (relay.CpuSeconds(), await postgres.CountersAsync(), await postgres.StatementsAsync());
+        idleStatements = (statements1 - statements0) / idleClock.Elapsed.TotalSeconds;
         idleCpuPercent = 100 * (cpu1 - cpu0) / idleClock.Elapsed.TotalSeconds;
         idleTransactions = Math.Max(0, tx1 - tx0 - 1) / idleClock.Elapsed.TotalSeconds; // the first counter query is one
     }
@@ -154,7 +155,9 @@ if (options.Runs("p4"))
     var tenant = await api.CreateTenantAsync("bench two nodes", Origin);
     p4 = await MeasureAsync("p4", "P4 two nodes", () => Parallel(options.Pairs, i => HubPair.RelayAsync(api, tenant, $"two{i}", a.Url, b.Url)),
         a, postgres, b, fresh: true);
-    var rate = Math.Max(10, p1.Rate / 2);
+    // At half of what the two nodes sustain, both ways: latency, not a queue (the one-node P2 rate may be beyond P4's).
+    var rate = Math.Max(10, p4.Rate / 2);
+    report.P4Rate = rate;
     await QuiesceAsync(postgres);
     var cross = await Parallel(options.Pairs, i => HubPair.RelayAsync(api, tenant, $"cross{i}", a.Url, b.Url));
     crossNode = await Load.OpenLoopAsync(cross, rate, options.Measure);
@@ -175,10 +178,11 @@ if (options.Runs("p6"))
     var tenant = await api.CreateTenantAsync("bench reconnect", Origin);
     var connections = new List<Microsoft.AspNetCore.SignalR.Client.HubConnection>();
     var reconnected = 0;
-    var failed = 0;
+    var back = new int[options.ReconnectClients]; // a client may reconnect more than once: each counts once
     var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
     for (var i = 0; i < options.ReconnectClients; i++)
     {
+        var index = i;
         var (_, token) = await api.VisitorAsync(tenant, $"storm{i}");
         var connection = new Microsoft.AspNetCore.SignalR.Client.HubConnectionBuilder()
             .WithUrl($"{relay.Url}/hubs/visitor", o =>
@@ -191,16 +195,11 @@ if (options.Runs("p6"))
             .Build();
         connection.Reconnected += _ =>
         {
-            if (Interlocked.Increment(ref reconnected) == options.ReconnectClients)
+            if (Interlocked.Exchange(ref back[index], 1) == 0 && Interlocked.Increment(ref reconnected) == options.ReconnectClients)
             {
                 all.TrySetResult();
             }
 
-            return Task.CompletedTask;
-        };
-        connection.Closed += _ =>
-        {
-            Interlocked.Increment(ref failed);
             return Task.CompletedTask;
         };
         await connection.StartAsync();
@@ -214,7 +213,8 @@ if (options.Runs("p6"))
     await using var restarted = await Server.StartAsync(relayDll, environment, relay.Port);
     var ready = clock.Elapsed;
     await Task.WhenAny(all.Task, Task.Delay(TimeSpan.FromSeconds(120)));
-    p6 = (options.ReconnectClients, (clock.Elapsed - ready).TotalSeconds, options.ReconnectClients - reconnected);
+    p6 = (options.ReconnectClients, (clock.Elapsed - ready).TotalSeconds,
+        connections.Count(c => c.State != Microsoft.AspNetCore.SignalR.Client.HubConnectionState.Connected));
     report.Note($"P6: the node took {stopped:0.0} s to stop (SIGTERM) and was ready again {ready.TotalSeconds:0.0} s after the stop began");
     foreach (var c in connections)
     {
@@ -233,7 +233,7 @@ if (PrivatePostgres.Statements)
     Console.Error.WriteLine(await postgres.TopStatementsAsync());
 }
 
-report.Print(b1, b2, p1, p1Many, b1Latency, p2, b1Idle, relayIdle, p4, crossNode, sameNode, rest, p6, idleCpuPercent, idleTransactions);
+report.Print(b1, b2, p1, p1Many, b1Latency, p2, b1Idle, relayIdle, p4, crossNode, sameNode, rest, p6, idleCpuPercent, idleTransactions, idleStatements);
 return 0;
 
 // fresh: the first window of a server just started gets a longer warm-up, so that every side is measured with its code

@@ -34,6 +34,8 @@ public sealed class Report(Options options)
 
     public double Rate { get; set; }
 
+    public double P4Rate { get; set; }
+
     public void Note(string note) => _notes.Add(note);
 
     public void Sweep(int pairs, double rate) => _sweep.Add((pairs, rate));
@@ -41,7 +43,7 @@ public sealed class Report(Options options)
     public void Print(Window b1, Window b2, Window p1, Window p1Many, (double P50, double P99, long Count) b1Latency,
         (double P50, double P99, long Count) p2, (long Heap, long Rss) b1Idle, (long Heap, long Rss) relayIdle, Window p4,
         (double P50, double P99, long Count) cross, (double P50, double P99, long Count) same, IReadOnlyDictionary<string, double> rest,
-        (int Clients, double Seconds, int Failed) p6, double idleCpu, double idleTransactions)
+        (int Clients, double Seconds, int Failed) p6, double idleCpu, double idleTransactions, double idleStatements)
     {
         static string Us(double seconds) => double.IsNaN(seconds) ? "—" : $"{seconds * 1e6:0}";
         static string Pct(double ratio) => $"{ratio * 100:0.0} %";
@@ -59,14 +61,15 @@ public sealed class Report(Options options)
         md.AppendLine($"| P3 managed heap per idle connection (KiB) | {relayIdle.Heap / 1024.0:0.0} | {b1Idle.Heap / 1024.0:0.0} | | {relayIdle.Heap / (double)b1Idle.Heap:0.00}× |");
         md.AppendLine($"| P3 RSS per idle connection (KiB) | {relayIdle.Rss / 1024.0:0.0} | {b1Idle.Rss / 1024.0:0.0} | | |");
         md.AppendLine($"| P4 two nodes over Redis (visitor on A, operator on B), msg/s | {p4.Rate:0} | | | {p4.Rate / p1.Rate:0.00}× one node |");
-        md.AppendLine($"| P4 latency p50 cross-node / same-node at {Rate:0} msg/s (ms) | {cross.P50:0.0} / {same.P50:0.0} | | | +{cross.P50 - same.P50:0.0} ms |");
+        md.AppendLine($"| P4 latency p50 cross-node / same-node at {P4Rate:0} msg/s (ms) | {cross.P50:0.0} / {same.P50:0.0} | | | +{cross.P50 - same.P50:0.0} ms |");
         md.AppendLine($"| P4 latency p99 cross-node / same-node (ms) | {cross.P99:0.0} / {same.P99:0.0} | | | +{cross.P99 - same.P99:0.0} ms |");
         var healthz = rest["healthz"];
         md.AppendLine($"| P5 req/s, 16 at a time: fetch/operator-token | {rest["fetch/operator-token"]:0} | | | {Pct(rest["fetch/operator-token"] / healthz)} of /healthz |");
         md.AppendLine($"| P5 widget/sessions | {rest["widget/sessions"]:0} | | | {Pct(rest["widget/sessions"] / healthz)} of /healthz |");
         md.AppendLine($"| P5 /healthz | {healthz:0} | | | |");
         md.AppendLine($"| P6 {p6.Clients} clients reconnecting after a restart: seconds from the new node's readiness until all are back (failed) | {p6.Seconds:0.0} ({p6.Failed}) | | | |");
-        md.AppendLine($"| idle node: CPU, PostgreSQL transactions/s | {idleCpu:0.00} %, {idleTransactions:0.00} | | | |");
+        md.AppendLine($"| idle node: CPU; statements/s the relay ran in PostgreSQL | {idleCpu:0.00} %; {idleStatements:0.00} | | | |");
+        md.AppendLine($"| idle: PostgreSQL transactions/s in the relay's database (autovacuum's included) | {idleTransactions:0.00} | | | |");
         if (_sweep.Count > 0)
         {
             md.AppendLine();
