@@ -78,15 +78,22 @@ public sealed class UsageStore(NpgsqlDataSource dataSource, Events.EventCommits 
 
     public async Task<long> MessagesThisMonthAsync(Guid tenantId, DateOnly month, CancellationToken ct)
     {
-        // One statement, one snapshot: usage counted up to its cursor, plus the message events past it (or not numbered yet).
+        // One statement, one snapshot: usage counted up to its cursor, plus the message events past it, plus those not
+        // numbered yet. Each part reads an index range as short as the usage consumer's lag (the tenant's sequence past
+        // the cursor, the unnumbered events), never the month's events.
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         return await connection.ExecuteScalarAsync<long>(new CommandDefinition($"""
             SELECT COALESCE((SELECT sum(value) FROM usage_daily
                              WHERE tenant_id = @tenantId AND day >= @from::date AND day < @to::date AND metric IN {MessageMetrics}), 0)
                  + (SELECT count(*) FROM events e
-                    WHERE e.tenant_id = @tenantId AND e.type = 'message.created' AND e.created_at >= @from AND e.created_at < @to
-                      AND e.data->'sender'->>'type' <> 'system'
-                      AND (e.sequence IS NULL OR e.sequence > COALESCE((SELECT last_sequence FROM usage_cursors WHERE tenant_id = @tenantId), 0)))
+                    WHERE e.tenant_id = @tenantId
+                      AND e.sequence > COALESCE((SELECT last_sequence FROM usage_cursors WHERE tenant_id = @tenantId), 0)
+                      AND e.type = 'message.created' AND e.created_at >= @from AND e.created_at < @to
+                      AND e.data->'sender'->>'type' <> 'system')
+                 + (SELECT count(*) FROM events e
+                    WHERE e.sequence IS NULL AND e.tenant_id = @tenantId
+                      AND e.type = 'message.created' AND e.created_at >= @from AND e.created_at < @to
+                      AND e.data->'sender'->>'type' <> 'system')
             """, new { tenantId, from = month.ToDateTime(TimeOnly.MinValue), to = month.AddMonths(1).ToDateTime(TimeOnly.MinValue) },
             cancellationToken: ct));
     }

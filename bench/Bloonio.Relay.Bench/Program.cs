@@ -112,10 +112,10 @@ await using (var relay = await Server.StartAsync(relayDll, RelayApi.Environment(
     {
         var restTenant = await api.CreateTenantAsync("bench rest", Origin);
         await api.OperatorTokenAsync(restTenant, "rest@bench.test");
-        rest["healthz"] = await RestAsync(api, () => new HttpRequestMessage(HttpMethod.Get, "/healthz"));
+        rest["healthz"] = await RestAsync(api, () => new HttpRequestMessage(HttpMethod.Get, "/healthz"), "/healthz", relay, postgres);
         rest["fetch/operator-token"] = await RestAsync(api, () => api.SignedRequest(restTenant, HttpMethod.Post, "/api/v1/relay/fetch/operator-token",
-            new { email = "rest@bench.test" }));
-        rest["widget/sessions"] = await RestAsync(api, () => api.WidgetSessionRequest(restTenant, Origin));
+            new { email = "rest@bench.test" }), "fetch/operator-token", relay, postgres);
+        rest["widget/sessions"] = await RestAsync(api, () => api.WidgetSessionRequest(restTenant, Origin), "widget/sessions", relay, postgres);
     }
 
     // P3: idle authenticated visitors.
@@ -351,7 +351,7 @@ async Task<(long Heap, long Rss)> IdleConnectionsAsync(Server server, Func<int, 
     return ((after.Heap - before.Heap) / options.IdleConnections, (after.Rss - before.Rss) / options.IdleConnections);
 }
 
-async Task<double> RestAsync(RelayApi api, Func<HttpRequestMessage> request)
+async Task<double> RestAsync(RelayApi api, Func<HttpRequestMessage> request, string name, Server server, PrivatePostgres db)
 {
     var count = 0L;
     var failures = 0L;
@@ -374,11 +374,15 @@ async Task<double> RestAsync(RelayApi api, Func<HttpRequestMessage> request)
         }
     }).ToList();
     await Task.Delay(options.Warmup);
+    var (serverCpu, dbCpu) = (server.CpuSeconds(), db.CpuSeconds());
     var clock = Stopwatch.StartNew();
     Interlocked.Exchange(ref measuring, 1);
     await Task.Delay(options.Measure);
     Interlocked.Exchange(ref measuring, 0);
     var rate = Interlocked.Read(ref count) / clock.Elapsed.TotalSeconds;
+    var requests = Math.Max(1, Interlocked.Read(ref count));
+    report.Note($"P5 {name}: CPU per request, relay {1e6 * (server.CpuSeconds() - serverCpu) / requests:0} µs, " +
+                $"PostgreSQL {1e6 * (db.CpuSeconds() - dbCpu) / requests:0} µs");
     stop.Cancel();
     await Task.WhenAll(workers);
     if (failures > 0)
