@@ -30,6 +30,7 @@ public static class DependencyInjection
         services.AddSingleton<MigrationRunner>();
         services.AddSingleton<Caching.RelayCaches>();
         services.AddSingleton<Events.EventCommits>();
+        services.AddSingleton<Core.Common.IDependencyFailures, Common.PostgresFailures>();
         services.AddSingleton<TenantRepository>();
         services.AddSingleton<ITenantRepository>(p => p.GetRequiredService<TenantRepository>());
         services.AddSingleton<ITenantCredentialStore>(p => p.GetRequiredService<TenantRepository>());

@@ -34,6 +34,12 @@ public sealed class SendOperatorMessageHandler(
             month.Counted(request.TenantId);
             await notifier.MessageAsync(outcome.Message, request.OperatorId, cancellationToken);
         }
+        else
+        {
+            // A retry: the first send may have been stored by a node that died before pushing it. Push it again to
+            // whoever hears the session now (clients de-duplicate by seq): at-least-once live delivery.
+            await notifier.MessageAsync(outcome.Message, outcome.Assignee, cancellationToken);
+        }
 
         return new MessageAck(outcome.Message.MessageId, outcome.Message.Seq, outcome.Message.CreatedAt);
     }

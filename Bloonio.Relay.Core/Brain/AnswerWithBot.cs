@@ -57,8 +57,9 @@ public sealed class AnswerWithBotHandler(
             if (!outcome.Duplicate)
             {
                 month.Counted(request.TenantId);
-                await notifier.MessageAsync(outcome.Message, null, cancellationToken);
             }
+
+            await notifier.MessageAsync(outcome.Message, null, cancellationToken); // a retried reply is pushed again
         }
 
         if (reply.Escalate)

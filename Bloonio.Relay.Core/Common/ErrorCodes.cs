@@ -13,6 +13,10 @@ public static class ErrorCodes
     public const string InternalError = "internal_error";
     public const string Conflict = "conflict";
     public const string PreconditionFailed = "precondition_failed";
+    public const string DependencyUnavailable = "dependency_unavailable";
+
+    /// <summary>The hubs' prefix for a dependency that is down (SPEC 6).</summary>
+    public const string Unavailable = "unavailable";
 
     public const string MissingSignature = "missing_signature";
     public const string UnknownTenant = "unknown_tenant";

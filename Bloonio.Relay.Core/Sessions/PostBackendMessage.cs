@@ -44,15 +44,13 @@ public sealed class PostBackendMessageHandler(
         var outcome = await transitions.AppendAsync(request.TenantId, request.SessionId,
             new NewMessage(Ids.New(clock), sender, request.Text!.Trim(), request.ClientMessageId, clock.GetUtcNow()), Author.Backend, null,
             cancellationToken);
-        if (!outcome.Duplicate)
+        if (!outcome.Duplicate && sender.Type != SenderTypes.System)
         {
-            if (sender.Type != SenderTypes.System)
-            {
-                month.Counted(request.TenantId);
-            }
-
-            await notifier.MessageAsync(outcome.Message, outcome.Assignee, cancellationToken);
+            month.Counted(request.TenantId);
         }
+
+        // A retry is pushed again (at-least-once live delivery; clients de-duplicate by seq).
+        await notifier.MessageAsync(outcome.Message, outcome.Assignee, cancellationToken);
 
         return new MessageAck(outcome.Message.MessageId, outcome.Message.Seq, outcome.Message.CreatedAt);
     }

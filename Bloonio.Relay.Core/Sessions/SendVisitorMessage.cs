@@ -63,9 +63,11 @@ public sealed class SendVisitorMessageHandler(
             admission.Complete(stored);
         }
 
+        // A retry is pushed again too (the first send may have been stored by a node that died before pushing it;
+        // clients de-duplicate by seq): at-least-once live delivery. It starts nothing a second time.
+        await notifier.MessageAsync(outcome.Message, outcome.Assignee, cancellationToken);
         if (!outcome.Duplicate)
         {
-            await notifier.MessageAsync(outcome.Message, outcome.Assignee, cancellationToken);
             if (outcome.CreatedAssignment is { } waiting)
             {
                 await queue.WaitingAsync(waiting, cancellationToken);

@@ -105,7 +105,8 @@ public sealed class EnvelopeTests : TenantTestBase
     {
         var logs = new LogCapture();
         using var loggers = LoggerFactory.Create(b => b.AddProvider(logs));
-        var handler = new RelayExceptionHandler(loggers.CreateLogger<RelayExceptionHandler>());
+        var handler = new RelayExceptionHandler(new Bloonio.Relay.Web.Hosting.DependencyOutages(TimeProvider.System, loggers.CreateLogger<Bloonio.Relay.Web.Hosting.DependencyOutages>()),
+            loggers.CreateLogger<RelayExceptionHandler>());
         var context = new DefaultHttpContext { TraceIdentifier = "trace-42" };
         context.Response.Body = new MemoryStream();
 

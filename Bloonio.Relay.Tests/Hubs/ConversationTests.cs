@@ -69,6 +69,31 @@ public sealed class ConversationTests : HubTestBase
     }
 
     [Test]
+    public async Task ARetriedSendIsPushedAgainToWhoeverHearsTheSession()
+    {
+        var op = await ConnectAsync("/hubs/operator", await OperatorTokenAsync(null));
+        var offers = HubEvents<JsonElement>.On(op, "assignment_waiting");
+        var toOperator = HubEvents<JsonElement>.On(op, "message");
+        var session = await OpenSessionAsync("human");
+        var visitor = await ConnectAsync("/hubs/visitor", session.Token);
+        await InvokeAsync(visitor, "Send", new { client_message_id = "v1", text = "Hello" });
+        await InvokeAsync(op, "Accept", new { assignment_id = (await offers.NextAsync()).GetProperty("assignment_id").GetGuid() });
+
+        var first = await InvokeAsync(visitor, "Send", new { client_message_id = "v2", text = "Are you there?" });
+        Assert.That((await toOperator.WaitForAsync(m => m.GetProperty("client_message_id").GetString() == "v2")).GetProperty("seq").GetInt32(),
+            Is.EqualTo(first.GetProperty("seq").GetInt32()));
+
+        // The retry of a send whose first attempt was stored (by a node that may have died before pushing it): the same
+        // ack, nothing stored twice, and the operator hears the message again (clients de-duplicate by seq).
+        var retry = await InvokeAsync(visitor, "Send", new { client_message_id = "v2", text = "Are you there?" });
+        Assert.That(retry.GetProperty("message_id").GetGuid(), Is.EqualTo(first.GetProperty("message_id").GetGuid()));
+        var again = await toOperator.WaitForAsync(m => m.GetProperty("client_message_id").GetString() == "v2");
+        Assert.That(again.GetProperty("seq").GetInt32(), Is.EqualTo(first.GetProperty("seq").GetInt32()));
+        var history = await InvokeAsync(visitor, "History", new { after_seq = 0 });
+        Assert.That(history.EnumerateArray().Count(m => m.GetProperty("client_message_id").GetString() == "v2"), Is.EqualTo(1));
+    }
+
+    [Test]
     public async Task AcceptedConversationFlowsBothWaysAndCloses()
     {
         var op = await ConnectAsync("/hubs/operator", await OperatorTokenAsync(null));

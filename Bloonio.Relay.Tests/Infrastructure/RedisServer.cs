@@ -62,7 +62,7 @@ public sealed class RedisServer : IAsyncDisposable
         _process?.Dispose();
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

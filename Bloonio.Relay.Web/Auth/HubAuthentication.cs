@@ -28,6 +28,8 @@ public static class HubAuthentication
         return services;
     }
 
+    private const string UnavailableItem = "relay.auth.unavailable";
+
     private static void Configure(JwtBearerOptions options, OperatorTokenValidator validator, string audience)
     {
         options.TokenValidationParameters = validator.Parameters(audience);
@@ -53,6 +55,28 @@ public static class HubAuthentication
                 }
 
                 context.Principal = Slim(context.Principal!);
+            },
+            // A membership check that could not reach PostgreSQL is not a bad token: answer 503, not 401 (a client
+            // told 401 would drop a token that is fine).
+            OnAuthenticationFailed = context =>
+            {
+                if (Hosting.DependencyOutages.Cause(context.Exception) is { } dependency)
+                {
+                    context.HttpContext.Items[UnavailableItem] = (dependency, context.Exception);
+                }
+
+                return Task.CompletedTask;
+            },
+            OnChallenge = async context =>
+            {
+                if (context.HttpContext.Items[UnavailableItem] is (string dependency, Exception cause))
+                {
+                    context.HandleResponse();
+                    context.HttpContext.RequestServices.GetRequiredService<Hosting.DependencyOutages>().Report(dependency, cause);
+                    context.Response.Headers.RetryAfter = Hosting.DependencyOutages.RetryAfterSeconds.ToString();
+                    await Http.EnvelopeWriter.WriteAsync(context.HttpContext, new Http.ErrorEnvelope(503, null,
+                        $"{dependency} is unreachable; retry in a few seconds", Core.Common.ErrorCodes.DependencyUnavailable), context.HttpContext.RequestAborted);
+                }
             },
         };
     }

@@ -65,6 +65,12 @@ public abstract class PeriodicWork<TResult>(TimeProvider clock, IConfiguration c
             {
                 return;
             }
+            catch (Exception ex) when (DependencyOutages.Cause(ex) is not null)
+            {
+                // Counted in the outage's one warning (the REST and hub paths report it too); retried soon.
+                logger.LogDebug(ex, "{Work} could not reach a dependency; retrying", GetType().Name);
+                wait = TimeSpan.FromSeconds(Math.Min(interval.TotalSeconds, DependencyOutages.RetryAfterSeconds));
+            }
             catch (Exception ex)
             {
                 logger.LogError(ex, "{Work} failed; retrying at the next tick", GetType().Name);

@@ -59,6 +59,7 @@ public static class RelayWebServices
 
         services.AddRelayCore();
         services.AddOptions<Core.Quotas.QuotaDefaults>().Bind(configuration.GetSection("Relay:Quotas"));
+        services.AddSingleton<DependencyOutages>();
         services.AddSingleton<Core.Quotas.IRateLimiter, Core.Quotas.InMemoryRateLimiter>();
         services.AddRelayData(configuration.GetConnectionString("Relay")!);
         JwtKeyRing.TryParse(configuration.GetSection("Relay:Jwt"), out var keyRing);

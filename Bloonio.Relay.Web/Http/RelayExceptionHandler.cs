@@ -5,9 +5,10 @@ namespace Bloonio.Relay.Web.Http;
 
 /// <summary>
 /// The one place where an HTTP failure becomes the envelope: domain exceptions keep their status and code, request
-/// parsing failures become 400/413, anything else is a bug: 500 with a correlation id and no internals.
+/// parsing failures become 400/413, a dependency that is down 503 with Retry-After (one warning per outage), anything
+/// else is a bug: 500 with a correlation id and no internals.
 /// </summary>
-public sealed class RelayExceptionHandler(ILogger<RelayExceptionHandler> logger) : IExceptionHandler
+public sealed class RelayExceptionHandler(Hosting.DependencyOutages outages, ILogger<RelayExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
@@ -19,6 +20,7 @@ public sealed class RelayExceptionHandler(ILogger<RelayExceptionHandler> logger)
             BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
                 new ErrorEnvelope(413, null, "Request body is too large", ErrorCodes.PayloadTooLarge),
             BadHttpRequestException b => new ErrorEnvelope(b.StatusCode, null, "Malformed request", ErrorCodes.BadRequest),
+            _ when Hosting.DependencyOutages.Cause(exception) is { } dependency => Unavailable(httpContext, exception, dependency),
             _ => null,
         };
 
@@ -47,6 +49,13 @@ public sealed class RelayExceptionHandler(ILogger<RelayExceptionHandler> logger)
 
         await EnvelopeWriter.WriteAsync(httpContext, envelope, cancellationToken);
         return true;
+    }
+
+    private ErrorEnvelope Unavailable(HttpContext httpContext, Exception exception, string dependency)
+    {
+        outages.Report(dependency, exception);
+        httpContext.Response.Headers.RetryAfter = Hosting.DependencyOutages.RetryAfterSeconds.ToString();
+        return new ErrorEnvelope(503, null, $"{dependency} is unreachable; retry in a few seconds", ErrorCodes.DependencyUnavailable);
     }
 }
 

@@ -7,7 +7,7 @@ namespace Bloonio.Relay.Web.Hubs;
 /// The one place a hub failure becomes <c>code: message</c> (SPEC 6), from the same domain exceptions as REST;
 /// the connection stays usable. Anything else is a bug: logged, and the client sees only a correlation id.
 /// </summary>
-public sealed class HubErrorFilter(ILogger<HubErrorFilter> logger) : IHubFilter
+public sealed class HubErrorFilter(Hosting.DependencyOutages outages, ILogger<HubErrorFilter> logger) : IHubFilter
 {
     /// <summary>
     /// A client that goes away while it is being connected (or a node that stops meanwhile) cancels the connect's reads:
@@ -24,6 +24,24 @@ public sealed class HubErrorFilter(ILogger<HubErrorFilter> logger) : IHubFilter
         {
             logger.LogDebug("Connection {ConnectionId} went away while connecting", context.Context.ConnectionId);
         }
+        catch (Exception ex) when (Hosting.DependencyOutages.Cause(ex) is { } dependency)
+        {
+            throw Unavailable(ex, dependency); // the connection closes with this reason
+        }
+        catch (Exception ex) when (ex is not HubException and not OperationCanceledException)
+        {
+            // SignalR's own "Error when dispatching 'OnConnectedAsync'" is silenced (appsettings.json): it would also
+            // report the refusals above. A bug is logged here, once, with a correlation id the client sees.
+            var correlation = Guid.NewGuid().ToString("N")[..12];
+            logger.LogError(ex, "Unhandled hub exception {CorrelationId} in {Hub}.OnConnectedAsync", correlation, context.Hub.GetType().Name);
+            throw new HubException($"{ErrorCodes.InternalError}: internal error ({correlation})");
+        }
+    }
+
+    private HubException Unavailable(Exception cause, string dependency)
+    {
+        outages.Report(dependency, cause);
+        return new HubException($"{ErrorCodes.Unavailable}: {dependency} is unreachable; retry in a few seconds");
     }
 
     public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext context, Func<HubInvocationContext, ValueTask<object?>> next)
@@ -39,6 +57,10 @@ public sealed class HubErrorFilter(ILogger<HubErrorFilter> logger) : IHubFilter
         catch (RelayException ex)
         {
             throw new HubException($"{ex.ErrorCode}: {ex.Message}");
+        }
+        catch (Exception ex) when (Hosting.DependencyOutages.Cause(ex) is { } dependency)
+        {
+            throw Unavailable(ex, dependency);
         }
         catch (Exception ex) when (ex is not HubException and not OperationCanceledException)
         {
