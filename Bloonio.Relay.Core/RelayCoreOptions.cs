@@ -22,4 +22,8 @@ public sealed class RelayCoreOptions
 
     /// <summary><c>Relay:Brain:EscalateOnFailure</c>: a dead brain hands the visitor to a human.</summary>
     public bool EscalateOnBrainFailure { get; set; } = true;
+
+    /// <summary><c>Relay:Bot:ReplyDeadlineSeconds</c>: a visitor's message in a bot session is answered within this time
+    /// of being stored, or the session escalates (with EscalateOnFailure), whatever held the reply up.</summary>
+    public TimeSpan BotReplyDeadline { get; set; } = TimeSpan.FromSeconds(15);
 }

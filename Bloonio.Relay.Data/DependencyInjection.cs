@@ -31,6 +31,7 @@ public static class DependencyInjection
         services.AddSingleton<Caching.RelayCaches>();
         services.AddSingleton<Events.EventCommits>();
         services.AddSingleton<Core.Common.IDependencyFailures, Common.PostgresFailures>();
+        services.AddSingleton<Core.Brain.IBotReplyStore, Brain.BotReplyStore>();
         services.AddSingleton<TenantRepository>();
         services.AddSingleton<ITenantRepository>(p => p.GetRequiredService<TenantRepository>());
         services.AddSingleton<ITenantCredentialStore>(p => p.GetRequiredService<TenantRepository>());

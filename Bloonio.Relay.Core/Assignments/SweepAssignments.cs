@@ -72,8 +72,9 @@ public sealed class SweepAssignmentsHandler(
         {
             var ticket = await brain.CreateTicketAsync(new TicketRequest(assignment.TenantId, assignment.SessionId, "no operator answered in time",
                 assignment.RoutingKey, new BrainVisitor(session.VisitorId, session.VisitorDisplayName, session.VisitorEmail), []), ct);
-            await sessions.SetTicketAsync(assignment.TenantId, assignment.SessionId, ticket, ct);
-            return ticket;
+            return await sessions.SetTicketAsync(assignment.TenantId, assignment.SessionId, ticket, clock.GetUtcNow(), ct)
+                ? ticket
+                : (await sessions.GetAsync(assignment.TenantId, assignment.SessionId, ct))?.TicketId; // another node made one meanwhile
         }
         catch (BrainUnavailableException ex)
         {

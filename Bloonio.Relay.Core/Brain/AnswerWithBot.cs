@@ -6,8 +6,13 @@ using Microsoft.Extensions.Options;
 
 namespace Bloonio.Relay.Core.Brain;
 
-/// <summary>The bot lane's work for one visitor message: ask the brain, post its reply, escalate when it says so.</summary>
-public sealed record AnswerWithBotCommand(Guid TenantId, Guid SessionId, Guid MessageId, int Seq, string Text) : IRequest<Unit>, ITenantScoped;
+/// <summary>
+/// The bot lane's work for one visitor message: ask the brain, post its reply, escalate when it says so. By
+/// <paramref name="Deadline"/> the visitor has a reply or a human queue: a brain that fails, is cut off by its circuit, or
+/// is still thinking at the deadline escalates the session (with EscalateOnFailure), whichever comes first.
+/// </summary>
+public sealed record AnswerWithBotCommand(Guid TenantId, Guid SessionId, Guid MessageId, int Seq, string Text, DateTimeOffset Deadline)
+    : IRequest<Unit>, ITenantScoped;
 
 public sealed class AnswerWithBotHandler(
     ISessionRepository sessions, ISessionTransitions transitions, Quotas.MonthlyMessageGate month, IBrain brain, IRelayNotifier notifier, IMediator mediator, TimeProvider clock,
@@ -22,21 +27,35 @@ public sealed class AnswerWithBotHandler(
             return Unit.Value; // escalated or closed meanwhile: the bot never answers a session that left it
         }
 
-        BrainReply reply;
-        try
+        var left = request.Deadline - clock.GetUtcNow();
+        if (left <= TimeSpan.Zero)
         {
-            reply = await brain.ReplyAsync(new BrainReplyRequest(request.TenantId, request.SessionId, request.MessageId, request.Seq, request.Text,
-                new BrainVisitor(session.VisitorId, session.VisitorDisplayName, session.VisitorEmail), session.RoutingKey), cancellationToken);
-        }
-        catch (BrainUnavailableException ex)
-        {
-            logger.LogWarning(ex, "{Brain} unavailable for session {SessionId}", brain.Name, request.SessionId);
-            if (options.Value.EscalateOnBrainFailure)
-            {
-                await EscalateAsync(request, "the assistant is unavailable", cancellationToken);
-            }
-
+            // Taken up after its deadline (a node died holding it, or the lane was saturated): no brain call now.
+            await FailedAsync(request, "the assistant did not answer in time", null, cancellationToken);
             return Unit.Value;
+        }
+
+        BrainReply reply;
+        using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            deadline.CancelAfter(left);
+            try
+            {
+                reply = await brain.ReplyAsync(new BrainReplyRequest(request.TenantId, request.SessionId, request.MessageId, request.Seq,
+                    request.Text, new BrainVisitor(session.VisitorId, session.VisitorDisplayName, session.VisitorEmail), session.RoutingKey),
+                    deadline.Token);
+            }
+            catch (BrainUnavailableException ex)
+            {
+                await FailedAsync(request, "the assistant is unavailable", ex, cancellationToken);
+                return Unit.Value;
+            }
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                // The deadline fired before the brain answered: the escalation runs on the lane's token, not the spent one.
+                await FailedAsync(request, "the assistant did not answer in time", null, cancellationToken);
+                return Unit.Value;
+            }
         }
 
         if (!string.IsNullOrWhiteSpace(reply.Text))
@@ -70,15 +89,27 @@ public sealed class AnswerWithBotHandler(
         return Unit.Value;
     }
 
-    private async Task EscalateAsync(AnswerWithBotCommand request, string reason, CancellationToken ct)
+    /// <summary>No reply by the brain: the visitor goes to a human (with EscalateOnFailure), without a ticket for now (the
+    /// brain just failed; the ticket consumer asks for one until the brain answers).</summary>
+    private async Task FailedAsync(AnswerWithBotCommand request, string reason, Exception? cause, CancellationToken ct)
+    {
+        logger.LogWarning(cause, "No bot reply for message {MessageId} of session {SessionId} ({Reason}); {Action}", request.MessageId,
+            request.SessionId, reason, options.Value.EscalateOnBrainFailure ? "escalating" : "EscalateOnFailure is off");
+        if (options.Value.EscalateOnBrainFailure)
+        {
+            await EscalateAsync(request, reason, ct, ticketNow: false);
+        }
+    }
+
+    private async Task EscalateAsync(AnswerWithBotCommand request, string reason, CancellationToken ct, bool ticketNow = true)
     {
         try
         {
-            await mediator.Send(new EscalateSessionCommand(request.TenantId, request.SessionId, reason), ct);
+            await mediator.Send(new EscalateSessionCommand(request.TenantId, request.SessionId, reason, TicketNow: ticketNow), ct);
         }
         catch (ConflictException)
         {
-            // Already with humans (the visitor asked at the same time): nothing left to do.
+            // Already with humans (the visitor asked at the same time), closed, or handoff disabled: nothing left to do.
         }
     }
 }

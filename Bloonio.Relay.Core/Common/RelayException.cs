@@ -28,6 +28,9 @@ public sealed class NotFoundException(string errorCode, string message)
 public sealed class ConflictException(string errorCode, string message)
     : RelayException(409, errorCode, message);
 
+/// <summary>503: this node cannot take the work now (it is stopping); another node, or this one shortly, can.</summary>
+public sealed class UnavailableException(string message) : RelayException(503, ErrorCodes.DependencyUnavailable, message);
+
 public sealed class PreconditionFailedException(string message)
     : RelayException(412, ErrorCodes.PreconditionFailed, message);
 

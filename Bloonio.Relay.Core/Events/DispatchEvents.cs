@@ -3,8 +3,11 @@ using Microsoft.Extensions.Logging;
 
 namespace Bloonio.Relay.Core.Events;
 
-/// <summary>One pass of every event consumer over the tenants with unread events (several nodes may run it at once).</summary>
-public sealed record DispatchEventsCommand : IRequest<int>;
+/// <summary>
+/// One pass of an event consumer (<paramref name="Consumer"/>; null: every one, one after the other) over the tenants
+/// with unread events. Several nodes may run it at once: leases keep them off the same (consumer, tenant).
+/// </summary>
+public sealed record DispatchEventsCommand(string? Consumer = null) : IRequest<int>;
 
 public sealed class DispatchEventsHandler(
     IEnumerable<IEventConsumer> consumers, IEventCursorStore cursors, IEventSequencer sequencer, TimeProvider clock,
@@ -20,7 +23,7 @@ public sealed class DispatchEventsHandler(
     {
         await sequencer.CatchUpAsync(cancellationToken);
         var handled = 0;
-        foreach (var consumer in consumers)
+        foreach (var consumer in consumers.Where(c => request.Consumer is null || c.Name == request.Consumer))
         {
             // Drain: lease batches of tenants until none is left with unread events (bounded per pass).
             for (var round = 0; round < MaxRounds; round++)

@@ -10,9 +10,10 @@ namespace Bloonio.Relay.Core.Sessions;
 
 /// <summary>
 /// bot → WAITING (SPEC 7): the visitor asked for a human, the brain said so, the backend did, or the brain is down.
-/// The brain makes a ticket first (a failing brain leaves the session without one rather than without a human).
+/// The brain makes a ticket first when it can (<paramref name="TicketNow"/>: not when it has just failed); a session left
+/// without one gets it from the ticket consumer, which asks until the brain answers.
 /// </summary>
-public sealed record EscalateSessionCommand(Guid TenantId, Guid SessionId, string? Reason, string? RoutingKey = null)
+public sealed record EscalateSessionCommand(Guid TenantId, Guid SessionId, string? Reason, string? RoutingKey = null, bool TicketNow = true)
     : IRequest<Assignment>, ITenantScoped;
 
 public sealed class EscalateSessionValidator : AbstractValidator<EscalateSessionCommand>
@@ -42,19 +43,7 @@ public sealed class EscalateSessionHandler(
 
         var reason = string.IsNullOrWhiteSpace(request.Reason) ? "visitor asked for a human" : request.Reason.Trim();
         var routingKey = request.RoutingKey ?? session.RoutingKey;
-        string? ticketId = null;
-        try
-        {
-            var tail = (await sessions.ListMessagesAsync(request.TenantId, request.SessionId, Math.Max(0, session.LastSeq - 10), 10, cancellationToken))
-                .Select(m => $"{m.Sender.Type}: {m.Text}").ToList();
-            ticketId = await brain.CreateTicketAsync(new TicketRequest(request.TenantId, request.SessionId, reason, routingKey,
-                new BrainVisitor(session.VisitorId, session.VisitorDisplayName, session.VisitorEmail), tail), cancellationToken);
-        }
-        catch (Exception ex) when (ex is HttpRequestException or TimeoutException or BrainUnavailableException or TaskCanceledException)
-        {
-            logger.LogWarning(ex, "No ticket for session {SessionId}: {Brain} unavailable; escalating without one", request.SessionId, brain.Name);
-        }
-
+        var ticketId = request.TicketNow ? await TryTicketAsync(request, session, reason, routingKey, cancellationToken) : null;
         var now = clock.GetUtcNow();
         var notice = new NewMessage(Ids.New(clock), new Sender(SenderTypes.System), "Connecting you with a human. Please hold on.", null, now);
         var done = (await transitions.RunAsync(new TransitionCommand(request.TenantId, SessionTrigger.Escalate, now, request.SessionId,
@@ -63,6 +52,24 @@ public sealed class EscalateSessionHandler(
         await notifier.MessageAsync(done.Notice!, null, cancellationToken);
         await queue.WaitingAsync(done.After!, cancellationToken);
         return done.After!;
+    }
+
+    private async Task<string?> TryTicketAsync(EscalateSessionCommand request, Session session, string reason, string? routingKey,
+        CancellationToken ct)
+    {
+        try
+        {
+            var tail = (await sessions.ListMessagesAsync(request.TenantId, request.SessionId, Math.Max(0, session.LastSeq - 10), 10, ct))
+                .Select(m => $"{m.Sender.Type}: {m.Text}").ToList();
+            return await brain.CreateTicketAsync(new TicketRequest(request.TenantId, request.SessionId, reason, routingKey,
+                new BrainVisitor(session.VisitorId, session.VisitorDisplayName, session.VisitorEmail), tail), ct);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TimeoutException or BrainUnavailableException or TaskCanceledException)
+        {
+            logger.LogInformation("No ticket yet for session {SessionId} ({Cause}); escalating without one, the ticket consumer asks again",
+                request.SessionId, ex.Message);
+            return null;
+        }
     }
 
     private static void EnsureOpen(Session session)

@@ -16,7 +16,8 @@ public interface ISessionRepository
     /// <summary>Deletes the journal of sessions closed before <paramref name="closedBefore"/>; returns how many messages.</summary>
     Task<int> PurgeJournalAsync(DateTimeOffset closedBefore, CancellationToken ct);
 
-    Task SetTicketAsync(Guid tenantId, Guid sessionId, string ticketId, CancellationToken ct);
+    /// <summary>Stores the session's ticket if it has none yet, with its session.ticket_created event; false when it had one.</summary>
+    Task<bool> SetTicketAsync(Guid tenantId, Guid sessionId, string ticketId, DateTimeOffset now, CancellationToken ct);
 
     Task RotateResumeTokenAsync(Guid tenantId, Guid sessionId, byte[] resumeTokenHash, CancellationToken ct);
 

@@ -74,7 +74,7 @@ public sealed class SendVisitorMessageHandler(
             }
             else if (outcome.ToBot)
             {
-                bot.Enqueue(outcome.Message);
+                bot.Wake(); // the bot's work was stored with the message
             }
         }
 

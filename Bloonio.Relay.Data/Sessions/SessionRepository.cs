@@ -61,12 +61,26 @@ public sealed class SessionRepository(NpgsqlDataSource dataSource, EventCommits 
             """, new { closedBefore }, cancellationToken: ct));
     }
 
-    public async Task SetTicketAsync(Guid tenantId, Guid sessionId, string ticketId, CancellationToken ct)
+    public async Task<bool> SetTicketAsync(Guid tenantId, Guid sessionId, string ticketId, DateTimeOffset now, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        await connection.ExecuteAsync(new CommandDefinition(
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var set = await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE sessions SET ticket_id = @ticketId WHERE tenant_id = @tenantId AND session_id = @sessionId AND ticket_id IS NULL",
-            new { tenantId, sessionId, ticketId }, cancellationToken: ct));
+            new { tenantId, sessionId, ticketId }, tx, cancellationToken: ct)) == 1;
+        if (set)
+        {
+            await EventWriter.AppendAsync(connection, tx, tenantId, new RelayEvent(Guid.CreateVersion7(now), EventTypes.SessionTicketCreated,
+                new { session_id = sessionId, ticket_id = ticketId }, now), ct);
+        }
+
+        await tx.CommitAsync(ct);
+        if (set)
+        {
+            commits.Committed();
+        }
+
+        return set;
     }
 
     public async Task RotateResumeTokenAsync(Guid tenantId, Guid sessionId, byte[] resumeTokenHash, CancellationToken ct)

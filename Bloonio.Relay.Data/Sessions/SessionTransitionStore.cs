@@ -72,7 +72,7 @@ public sealed class SessionTransitionStore(NpgsqlDataSource dataSource, EventCom
         var append = new PendingAppend(tenantId, sessionId, message, author, authorId);
         if (!_appends.Writer.TryWrite(append))
         {
-            throw new ObjectDisposedException(nameof(SessionTransitionStore), "The relay is shutting down");
+            throw new UnavailableException("This node is shutting down; retry in a few seconds");
         }
 
         EnsureWriting();
@@ -277,10 +277,20 @@ public sealed class SessionTransitionStore(NpgsqlDataSource dataSource, EventCom
                 endAts = ends.Select(m => m.CreatedAt).ToArray(),
             });
             var journal = JournalWriter.InsertManySql(inserts, parameters);
+            // The bot's work is stored with the message it answers: a restart or a full lane loses none.
+            var toBot = results.OfType<AppendOutcome>().Where(o => o is { ToBot: true, Duplicate: false }).Select(o => o.Message).ToList();
+            parameters.AddDynamicParams(new
+            {
+                botIds = toBot.Select(m => m.MessageId).ToArray(), botTenants = toBot.Select(m => m.TenantId).ToArray(),
+                botSessions = toBot.Select(m => m.SessionId).ToArray(), botSeqs = toBot.Select(m => m.Seq).ToArray(),
+                botAts = toBot.Select(m => m.CreatedAt).ToArray(),
+            });
             await connection.ExecuteAsync(new CommandDefinition($"""
                 {journal}
                 UPDATE sessions s SET last_seq = e.seq, updated_at = e.at FROM unnest(@endIds, @endSeqs, @endAts) AS e(id, seq, at)
                 WHERE s.session_id = e.id;
+                INSERT INTO bot_replies (message_id, tenant_id, session_id, seq, created_at)
+                SELECT * FROM unnest(@botIds, @botTenants, @botSessions, @botSeqs, @botAts);
                 """, parameters, tx));
         }
 

@@ -50,7 +50,7 @@ public sealed class PostgresOutageTests
 
         var rest = (await _api.SignedAsync(tenant, HttpMethod.Get, "/api/v1/relay/operators")).ShouldBe(503, "dependency_unavailable");
         Assert.That(rest.Headers.RetryAfter?.Delta, Is.EqualTo(TimeSpan.FromSeconds(5)));
-        (await SendWidgetSessionAsync(tenant)).ShouldBe(503, "dependency_unavailable");
+        (await _api.WidgetSessionAsync(tenant)).ShouldBe(503, "dependency_unavailable");
 
         var send = Assert.ThrowsAsync<HubException>(() => visitor.InvokeAsync<JsonElement>("Send", new { client_message_id = "during", text = "Anyone?" }))!;
         Assert.That(send.Message, Does.Contain("unavailable: PostgreSQL is unreachable"));
@@ -89,18 +89,7 @@ public sealed class PostgresOutageTests
 
     private async Task<VisitorSession> OpenSessionAsync(TestTenant tenant)
     {
-        var data = (await SendWidgetSessionAsync(tenant)).ShouldBe(201).Data;
+        var data = (await _api.WidgetSessionAsync(tenant)).ShouldBe(201).Data;
         return new VisitorSession(Guid.Parse(data.GetProperty("session_id").GetString()!), data.GetProperty("visitor_token").GetString()!);
-    }
-
-    private Task<ApiResponse> SendWidgetSessionAsync(TestTenant tenant)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/widget/sessions")
-        {
-            Content = new StringContent("""{"mode":"human"}""", System.Text.Encoding.UTF8, "application/json"),
-        };
-        request.Headers.Add("X-Bloonio-Widget-Key", tenant.WidgetKey);
-        request.Headers.Add("Origin", "https://shop.example.com");
-        return _api.SendAsync(request);
     }
 }

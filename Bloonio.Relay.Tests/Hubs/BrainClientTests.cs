@@ -12,6 +12,7 @@ namespace Bloonio.Relay.Tests.Hubs;
 public sealed class BrainClientTests
 {
     private FakeBrain _brain = null!;
+    private string _database = null!;
     private RelayFactory _relay = null!;
     private RelayApi _api = null!;
     private TestTenant _tenant = null!;
@@ -21,8 +22,12 @@ public sealed class BrainClientTests
     public async Task StartAsync()
     {
         _brain = await FakeBrain.StartAsync();
+        // A database of its own: the bot lane's work is shared by every node on a database, and the shared relay's
+        // brain is the development one.
+        _database = await TestDatabase.CreateExtraAsync("brainclient");
         _relay = new RelayFactory(new Dictionary<string, string?>
         {
+            ["ConnectionStrings:Relay"] = _database,
             ["Relay:Brain:BaseUrl"] = _brain.BaseUrl.ToString(),
             ["Relay:Brain:KeyId"] = FakeBrain.KeyId,
             ["Relay:Brain:Secret"] = FakeBrain.Secret,
@@ -42,6 +47,7 @@ public sealed class BrainClientTests
 
         await _relay.DisposeAsync();
         await _brain.DisposeAsync();
+        await TestDatabase.DropExtraAsync(_database);
     }
 
     /// <summary>Every request the relay sent verified; on failure, the relay's warnings and errors say why.</summary>

@@ -83,6 +83,18 @@ public sealed class RelayApi(RelayFactory factory)
         return SendAsync(request);
     }
 
+    /// <summary>POST /widget/sessions as the tenant's widget on its allowed origin (https://shop.example.com).</summary>
+    public Task<ApiResponse> WidgetSessionAsync(TestTenant tenant, string mode = "human")
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/widget/sessions")
+        {
+            Content = new StringContent(JsonSerializer.Serialize(new { mode }), Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("X-Bloonio-Widget-Key", tenant.WidgetKey);
+        request.Headers.Add("Origin", "https://shop.example.com");
+        return SendAsync(request);
+    }
+
     public async Task<ApiResponse> SendAsync(HttpRequestMessage request)
     {
         using var response = await Http.SendAsync(request);

@@ -6,22 +6,19 @@ using Bloonio.Relay.Core.Security;
 using Bloonio.Relay.Web.Configuration;
 using Bloonio.Relay.Web.Http;
 using Microsoft.Extensions.Options;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
 
 namespace Bloonio.Relay.Web.Brain;
 
 /// <summary>
 /// bloonio_chat_api over HMAC#2 (SPEC 9): the HMAC#1 recipe keyed with <c>Relay:Brain:Secret</c>, headers
-/// <c>X-Relay-Key-Id</c>, <c>X-Relay-Timestamp</c>, <c>X-Relay-Signature</c>. Failures surface as
-/// <see cref="BrainUnavailableException"/> after one retry; after 5 failures in a row the circuit opens for 30 s and
-/// calls fail at once (the bot lane then escalates, the outbox retries persistence later).
+/// <c>X-Relay-Key-Id</c>, <c>X-Relay-Timestamp</c>, <c>X-Relay-Signature</c>. Time-out, retry and circuit breaker are
+/// the client's resilience pipeline (<see cref="BrainCircuit"/>, one per node); every failure surfaces as
+/// <see cref="BrainUnavailableException"/> (the bot lane then escalates, the outbox retries persistence later).
 /// </summary>
-public sealed class HttpBrain(HttpClient http, IOptions<RelayOptions> options, TimeProvider clock) : IBrain
+public sealed class HttpBrain(HttpClient http) : IBrain
 {
-    private const int FailuresToOpen = 5;
-    private static readonly TimeSpan OpenFor = TimeSpan.FromSeconds(30);
-    private int _consecutiveFailures;
-    private long _openUntilTicks;
-
     public string Name => "brain " + http.BaseAddress;
 
     public async Task<BrainReply> ReplyAsync(BrainReplyRequest r, CancellationToken ct)
@@ -61,56 +58,33 @@ public sealed class HttpBrain(HttpClient http, IOptions<RelayOptions> options, T
             }),
         }, ct);
 
-    /// <summary>One retry after a connection failure or a 5xx (not after a time-out: the caller's budget is spent).</summary>
     private async Task<T> PostAsync<T>(Guid tenantId, string path, object body, CancellationToken ct)
     {
-        try
-        {
-            return await PostOnceAsync<T>(tenantId, path, body, ct);
-        }
-        catch (BrainUnavailableException ex) when (ex.InnerException is HttpRequestException && !IsOpen)
-        {
-            return await PostOnceAsync<T>(tenantId, path, body, ct);
-        }
-    }
-
-    private bool IsOpen => clock.GetUtcNow().UtcTicks < Interlocked.Read(ref _openUntilTicks);
-
-    private async Task<T> PostOnceAsync<T>(Guid tenantId, string path, object body, CancellationToken ct)
-    {
-        if (IsOpen)
-        {
-            throw new BrainUnavailableException("The brain's circuit is open after repeated failures");
-        }
-
         var bytes = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(body, RelayJson.Options));
-        var timestamp = clock.GetUtcNow().ToUnixTimeMilliseconds().ToString();
         using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new ByteArrayContent(bytes) };
         request.Content.Headers.ContentType = new("application/json");
-        var brain = options.Value.Brain;
-        request.Headers.Add("X-Relay-Key-Id", brain.KeyId ?? "relay");
-        request.Headers.Add("X-Relay-Timestamp", timestamp);
-        request.Headers.Add("X-Relay-Signature", Hmac1.Sign(brain.Secret ?? "", timestamp, "POST", new Uri(http.BaseAddress!, path).PathAndQuery, bytes));
         request.Headers.Add(Hmac1.TenantIdHeader, tenantId.ToString());
+        request.Options.Set(SignedBody, bytes);
         try
         {
             using var response = await http.SendAsync(request, ct);
             response.EnsureSuccessStatusCode();
-            var result = await response.Content.ReadFromJsonAsync<T>(RelayJson.Options, ct)
+            return await response.Content.ReadFromJsonAsync<T>(RelayJson.Options, ct)
                 ?? throw new BrainUnavailableException("The brain answered an empty body");
-            Interlocked.Exchange(ref _consecutiveFailures, 0);
-            return result;
         }
-        catch (Exception ex) when (ex is HttpRequestException or JsonException or TaskCanceledException && !ct.IsCancellationRequested)
+        catch (BrokenCircuitException ex)
         {
-            if (Interlocked.Increment(ref _consecutiveFailures) >= FailuresToOpen)
-            {
-                Interlocked.Exchange(ref _openUntilTicks, (clock.GetUtcNow() + OpenFor).UtcTicks);
-            }
-
+            throw new BrainUnavailableException("The brain's circuit is open after repeated failures", ex);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or JsonException or TimeoutRejectedException
+                                       || ex is TaskCanceledException && !ct.IsCancellationRequested)
+        {
             throw new BrainUnavailableException($"The brain failed on {path}", ex);
         }
     }
+
+    /// <summary>The body of a request, for the signing handler (each attempt is signed at its own time).</summary>
+    internal static readonly HttpRequestOptionsKey<byte[]> SignedBody = new("relay.brain.body");
 
     private sealed record ReplyResponse(ReplyBody? Reply, bool Escalate, string? EscalateReason);
 
@@ -119,4 +93,27 @@ public sealed class HttpBrain(HttpClient http, IOptions<RelayOptions> options, T
     private sealed record SourceBody(string? Title, string? Url);
 
     private sealed record TicketResponse(string? TicketId);
+}
+
+/// <summary>
+/// Signs each attempt (HMAC#2) at the moment it is sent: it runs inside the resilience pipeline, so a retry carries
+/// its own timestamp and signature (a brain with a replay cache would refuse a second send of the first).
+/// </summary>
+public sealed class BrainSigningHandler(IOptions<RelayOptions> options, TimeProvider clock) : DelegatingHandler
+{
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var body = request.Options.TryGetValue(HttpBrain.SignedBody, out var bytes) ? bytes : [];
+        var brain = options.Value.Brain;
+        var timestamp = clock.GetUtcNow().ToUnixTimeMilliseconds().ToString();
+        foreach (var header in new[] { "X-Relay-Key-Id", "X-Relay-Timestamp", "X-Relay-Signature" })
+        {
+            request.Headers.Remove(header);
+        }
+
+        request.Headers.Add("X-Relay-Key-Id", brain.KeyId ?? "relay");
+        request.Headers.Add("X-Relay-Timestamp", timestamp);
+        request.Headers.Add("X-Relay-Signature", Hmac1.Sign(brain.Secret ?? "", timestamp, request.Method.Method, request.RequestUri!.PathAndQuery, body));
+        return base.SendAsync(request, cancellationToken);
+    }
 }

@@ -13,6 +13,9 @@ public abstract class PeriodicWork<TResult>(TimeProvider clock, IConfiguration c
 
     protected abstract string IntervalKey { get; }
 
+    /// <summary>How the logs name this work.</summary>
+    protected virtual string Name => GetType().Name;
+
     protected abstract double DefaultIntervalSeconds { get; }
 
     public abstract Task<TResult> RunOnceAsync(CancellationToken ct);
@@ -68,12 +71,12 @@ public abstract class PeriodicWork<TResult>(TimeProvider clock, IConfiguration c
             catch (Exception ex) when (DependencyOutages.Cause(ex) is not null)
             {
                 // Counted in the outage's one warning (the REST and hub paths report it too); retried soon.
-                logger.LogDebug(ex, "{Work} could not reach a dependency; retrying", GetType().Name);
+                logger.LogDebug(ex, "{Work} could not reach a dependency; retrying", Name);
                 wait = TimeSpan.FromSeconds(Math.Min(interval.TotalSeconds, DependencyOutages.RetryAfterSeconds));
             }
             catch (Exception ex)
             {
-                logger.LogError(ex, "{Work} failed; retrying at the next tick", GetType().Name);
+                logger.LogError(ex, "{Work} failed; retrying at the next tick", Name);
             }
         }
     }

@@ -21,6 +21,14 @@ public static class RelayPipeline
 
         app.UseWhen(c => c.Request.Path.StartsWithSegments("/api/v1/widget"), widget => widget.Use(WidgetCors.HandlePreflightAsync));
         app.UseWhen(c => c.Request.Path.StartsWithSegments("/hubs"), hubs => hubs.Use(HubCors.HandleAsync));
+        var drain = app.Services.GetRequiredService<NodeDrain>();
+        app.UseWhen(c => drain.Draining && c.Request.Path.StartsWithSegments("/hubs"), hubs => hubs.Run(async context =>
+        {
+            // A node that is stopping takes no new hub connection: the client tries again (another node, or this one back).
+            context.Response.Headers.RetryAfter = DependencyOutages.RetryAfterSeconds.ToString();
+            await EnvelopeWriter.WriteAsync(context, new ErrorEnvelope(503, null, "This node is shutting down; reconnect",
+                Core.Common.ErrorCodes.DependencyUnavailable), context.RequestAborted);
+        }));
         app.UseWhen(c => c.Request.Path.StartsWithSegments("/api"), api => api.UseMiddleware<ApiBodyMiddleware>());
         app.UseWhen(c => c.Request.Path.StartsWithSegments("/api/v1/relay"), api => api.UseMiddleware<Hmac1Middleware>());
         app.UseWhen(c => c.Request.Path.StartsWithSegments("/api/v1/admin"), api => api.UseMiddleware<AdminKeyMiddleware>());
@@ -36,25 +44,7 @@ public static class RelayPipeline
         app.MapHub<OperatorHub>("/hubs/operator");
         app.MapRelayOpenApi();
         app.MapGet("/healthz", () => Results.Json(new { status = "ok" })).ExcludeFromDescription();
-        app.MapGet("/readyz", async (NpgsqlDataSource db, IServiceProvider services, CancellationToken ct) =>
-        {
-            var postgres = true;
-            try
-            {
-                await using var command = db.CreateCommand("SELECT 1");
-                await command.ExecuteScalarAsync(ct);
-            }
-            catch (NpgsqlException)
-            {
-                postgres = false;
-            }
-
-            var redis = services.GetService<Scaling.RedisConnection>() is { } backplane ? await backplane.PingAsync() : (bool?)null;
-            var ready = postgres && redis != false;
-            return Results.Json(new { status = ready ? "ready" : "not_ready", postgres = postgres ? "up" : "down",
-                    redis = redis switch { null => "not configured", true => "up", false => "down" } },
-                statusCode: ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
-        }).ExcludeFromDescription();
+        app.MapGet("/readyz", (Readiness readiness, CancellationToken ct) => readiness.CheckAsync(ct)).ExcludeFromDescription();
         return app;
     }
 }

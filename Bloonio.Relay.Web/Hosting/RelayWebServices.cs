@@ -55,11 +55,14 @@ public static class RelayWebServices
             core.EscalateOnBrainFailure = relay.Value.Brain.EscalateOnFailure;
             core.AbandonAfter = TimeSpan.FromSeconds(relay.Value.AbandonAfterSeconds);
             core.JournalRetention = TimeSpan.FromDays(relay.Value.JournalRetentionDays);
+            core.BotReplyDeadline = TimeSpan.FromSeconds(Math.Max(1, configuration.GetValue("Relay:Bot:ReplyDeadlineSeconds", 15)));
         });
 
         services.AddRelayCore();
         services.AddOptions<Core.Quotas.QuotaDefaults>().Bind(configuration.GetSection("Relay:Quotas"));
         services.AddSingleton<DependencyOutages>();
+        services.AddSingleton<Readiness>();
+        services.AddSingleton<NodeDrain>();
         services.AddSingleton<Core.Quotas.IRateLimiter, Core.Quotas.InMemoryRateLimiter>();
         services.AddRelayData(configuration.GetConnectionString("Relay")!);
         JwtKeyRing.TryParse(configuration.GetSection("Relay:Jwt"), out var keyRing);
@@ -103,11 +106,18 @@ public static class RelayWebServices
         {
             // The development brain keeps no transcript: only a real brain has a persistence feed to read.
             services.AddTransient<Core.Events.IEventConsumer, BrainPersistenceConsumer>();
-            services.AddHttpClient<IBrain, HttpBrain>(c =>
+            // The development brain makes its tickets at once and never fails: only a real brain leaves escalations without one.
+            services.AddTransient<Core.Events.IEventConsumer, Core.Brain.TicketConsumer>();
+            services.AddSingleton<BrainCircuit>();
+            services.AddTransient<BrainSigningHandler>();
+            var brainClient = services.AddHttpClient<IBrain, HttpBrain>(c =>
             {
                 c.BaseAddress = new Uri(configuration["Relay:Brain:BaseUrl"]!.TrimEnd('/') + "/");
-                c.Timeout = TimeSpan.FromSeconds(configuration.GetValue("Relay:Brain:TimeoutSeconds", 15));
+                c.Timeout = Timeout.InfiniteTimeSpan; // the resilience pipeline's per-attempt time-out, and the caller's deadline
             });
+            brainClient.AddResilienceHandler("brain", (builder, context) => context.ServiceProvider.GetRequiredService<BrainCircuit>()
+                .Configure(builder, context.ServiceProvider.GetRequiredService<IOptions<RelayOptions>>().Value.Brain));
+            brainClient.AddHttpMessageHandler<BrainSigningHandler>(); // inside the pipeline: each attempt signed when it is sent
         }
         services.AddHubAuthentication();
         services.AddAuthorization();

@@ -45,6 +45,9 @@ public sealed class RelayExceptionHandler(Hosting.DependencyOutages outages, ILo
             case Core.Quotas.QuotaExceededException quota:
                 httpContext.Response.Headers.RetryAfter = Math.Max(1, quota.RetryAfterSeconds).ToString();
                 break;
+            case UnavailableException:
+                httpContext.Response.Headers.RetryAfter = Hosting.DependencyOutages.RetryAfterSeconds.ToString();
+                break;
         }
 
         await EnvelopeWriter.WriteAsync(httpContext, envelope, cancellationToken);

@@ -7,8 +7,10 @@ namespace Bloonio.Relay.Web.Hubs;
 /// The one place a hub failure becomes <c>code: message</c> (SPEC 6), from the same domain exceptions as REST;
 /// the connection stays usable. Anything else is a bug: logged, and the client sees only a correlation id.
 /// </summary>
-public sealed class HubErrorFilter(Hosting.DependencyOutages outages, ILogger<HubErrorFilter> logger) : IHubFilter
+public sealed class HubErrorFilter(Hosting.DependencyOutages outages, Hosting.NodeDrain drain, ILogger<HubErrorFilter> logger) : IHubFilter
 {
+    private const string Stopping = "unavailable: this node is shutting down; reconnect";
+
     /// <summary>
     /// A client that goes away while it is being connected (or a node that stops meanwhile) cancels the connect's reads:
     /// not a failure of the relay, so not logged as one. The connect then ends as if it had succeeded and the connection,
@@ -16,6 +18,11 @@ public sealed class HubErrorFilter(Hosting.DependencyOutages outages, ILogger<Hu
     /// </summary>
     public async Task OnConnectedAsync(HubLifetimeContext context, Func<HubLifetimeContext, Task> next)
     {
+        if (drain.Draining)
+        {
+            throw new HubException(Stopping);
+        }
+
         try
         {
             await next(context);
@@ -46,6 +53,11 @@ public sealed class HubErrorFilter(Hosting.DependencyOutages outages, ILogger<Hu
 
     public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext context, Func<HubInvocationContext, ValueTask<object?>> next)
     {
+        if (!drain.TryEnter())
+        {
+            throw new HubException(Stopping); // a call after the drain began: the client retries on its next connection
+        }
+
         try
         {
             return await next(context);
@@ -53,6 +65,10 @@ public sealed class HubErrorFilter(Hosting.DependencyOutages outages, ILogger<Hu
         catch (ValidationFailedException ex)
         {
             throw new HubException($"{ex.ErrorCode}: {string.Join("; ", ex.Errors.Select(e => $"{e.Field} {e.Message}"))}");
+        }
+        catch (UnavailableException ex)
+        {
+            throw new HubException($"{ErrorCodes.Unavailable}: {ex.Message}");
         }
         catch (RelayException ex)
         {
@@ -68,6 +84,10 @@ public sealed class HubErrorFilter(Hosting.DependencyOutages outages, ILogger<Hu
             logger.LogError(ex, "Unhandled hub exception {CorrelationId} in {Hub}.{Method}", correlation,
                 context.Hub.GetType().Name, context.HubMethodName);
             throw new HubException($"{ErrorCodes.InternalError}: internal error ({correlation})");
+        }
+        finally
+        {
+            drain.Exit();
         }
     }
 }

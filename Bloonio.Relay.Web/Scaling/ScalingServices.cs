@@ -15,6 +15,8 @@ public static class ScalingServices
     public static ISignalRServerBuilder AddRelayScaleOut(this ISignalRServerBuilder signalR, string? redis)
     {
         var services = signalR.Services;
+        // Every connection of the node is seen by the drain (graceful shutdown), whichever manager carries the sends.
+        services.AddSingleton(typeof(HubLifetimeManager<>), typeof(Hosting.DrainingHubLifetimeManager<>));
         if (string.IsNullOrWhiteSpace(redis))
         {
             services.AddSingleton<ClusterMembershipListener>(p => new ClusterMembershipListener(
@@ -28,7 +30,8 @@ public static class ScalingServices
         // The backplane shares the node's connection instead of opening its own (same settings: fail fast, reconnect).
         services.AddOptions<RedisOptions>().Configure<IServiceProvider>((o, p) =>
             o.ConnectionFactory = _ => Task.FromResult(p.GetRequiredService<RedisConnection>().Multiplexer));
-        services.AddSingleton(typeof(HubLifetimeManager<>), typeof(LocalFallbackHubLifetimeManager<>));
+        // The official backplane, wrapped in LocalFallbackHubLifetimeManager (created by the draining manager above).
+        services.AddSingleton(typeof(HubLifetimeManager<>), typeof(Hosting.DrainingHubLifetimeManager<>));
 
         services.AddSingleton<IReplayCache, RedisReplayCache>();
         services.AddSingleton<InMemoryRateLimiter>();
