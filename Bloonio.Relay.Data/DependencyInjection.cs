@@ -32,6 +32,8 @@ public static class DependencyInjection
         services.AddSingleton<Events.EventCommits>();
         services.AddSingleton<Core.Common.IDependencyFailures, Common.PostgresFailures>();
         services.AddSingleton<Core.Brain.IBotReplyStore, Brain.BotReplyStore>();
+        services.AddSingleton<Core.Common.IWorkLeases, Common.WorkLeases>();
+        services.AddSingleton<Core.Common.IRetentionStore, Sessions.RetentionStore>();
         services.AddSingleton<TenantRepository>();
         services.AddSingleton<ITenantRepository>(p => p.GetRequiredService<TenantRepository>());
         services.AddSingleton<ITenantCredentialStore>(p => p.GetRequiredService<TenantRepository>());

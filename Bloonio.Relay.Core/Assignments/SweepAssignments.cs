@@ -11,15 +11,20 @@ namespace Bloonio.Relay.Core.Assignments;
 /// The periodic sweep (SPEC 7), safe on several nodes at once: assignments of operators unseen for
 /// AbandonAfterSeconds return to WAITING (<c>abandoned</c>), and WAITING assignments older than the tenant's
 /// max_wait_seconds close with <c>timeout</c> once a ticket exists, so the tenant can follow up; the journal of sessions
-/// closed longer ago than JournalRetentionDays is deleted (the brain is the system of record).
+/// closed longer ago than JournalRetentionDays is deleted, and the text of older message events and webhook bodies
+/// (the brain is the system of record). The node runs it under the cluster's sweep lease: one node per interval.
 /// </summary>
 public sealed record SweepAssignmentsCommand : IRequest<SweepResult>;
 
-public sealed record SweepResult(int Abandoned, int TimedOut, int PurgedMessages = 0);
+public sealed record SweepResult(int Abandoned, int TimedOut, RetentionResult? Purged = null)
+{
+    /// <summary>Another node holds the sweep's lease: it does this pass.</summary>
+    public static readonly SweepResult Skipped = new(0, 0);
+}
 
 public sealed class SweepAssignmentsHandler(
     IAssignmentRepository assignments, ISessionRepository sessions, ISessionTransitions transitions, IBrain brain, QueueNotifications queue,
-    IRelayNotifier notifier, TimeProvider clock, IOptions<RelayCoreOptions> options, ILogger<SweepAssignmentsHandler> logger)
+    IRelayNotifier notifier, IRetentionStore retention, TimeProvider clock, IOptions<RelayCoreOptions> options, ILogger<SweepAssignmentsHandler> logger)
     : IRequestHandler<SweepAssignmentsCommand, SweepResult>
 {
     public async Task<SweepResult> Handle(SweepAssignmentsCommand request, CancellationToken cancellationToken)
@@ -56,7 +61,7 @@ public sealed class SweepAssignmentsHandler(
             }
         }
 
-        var purged = await sessions.PurgeJournalAsync(now - options.Value.JournalRetention, cancellationToken);
+        var purged = await retention.PurgeAsync(now - options.Value.JournalRetention, cancellationToken);
         return new SweepResult(abandoned, timedOut, purged);
     }
 

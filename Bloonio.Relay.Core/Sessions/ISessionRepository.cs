@@ -13,9 +13,6 @@ public interface ISessionRepository
     /// <summary>Like CreateAsync, but false (nothing written) when the user already has an open session in that routing key.</summary>
     Task<bool> TryCreateForUserAsync(Session session, byte[] resumeTokenHash, string metadataJson, RelayEvent created, CancellationToken ct);
 
-    /// <summary>Deletes the journal of sessions closed before <paramref name="closedBefore"/>; returns how many messages.</summary>
-    Task<int> PurgeJournalAsync(DateTimeOffset closedBefore, CancellationToken ct);
-
     /// <summary>Stores the session's ticket if it has none yet, with its session.ticket_created event; false when it had one.</summary>
     Task<bool> SetTicketAsync(Guid tenantId, Guid sessionId, string ticketId, DateTimeOffset now, CancellationToken ct);
 

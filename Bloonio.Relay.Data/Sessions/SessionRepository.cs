@@ -52,15 +52,6 @@ public sealed class SessionRepository(NpgsqlDataSource dataSource, EventCommits 
         }
     }
 
-    public async Task<int> PurgeJournalAsync(DateTimeOffset closedBefore, CancellationToken ct)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
-        return await connection.ExecuteAsync(new CommandDefinition("""
-            DELETE FROM messages m USING sessions s
-            WHERE m.session_id = s.session_id AND s.status = 'closed' AND s.closed_at < @closedBefore
-            """, new { closedBefore }, cancellationToken: ct));
-    }
-
     public async Task<bool> SetTicketAsync(Guid tenantId, Guid sessionId, string ticketId, DateTimeOffset now, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);

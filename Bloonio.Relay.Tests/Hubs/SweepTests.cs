@@ -107,24 +107,79 @@ public sealed class SweepTests
     }
 
     [Test]
-    public async Task TheJournalOfALongClosedSessionIsPurgedAfterTheRetention()
+    public async Task RetentionRemovesEveryCopyOfALongClosedSessionsTextAndKeepsTheRest()
     {
-        await using var relay = new RelayFactory(new Dictionary<string, string?> { ["Relay:JournalRetentionDays"] = "30" });
-        var api = new RelayApi(relay);
-        var tenant = await api.CreateTenantAsync();
-        var start = relay.Clock.Freeze();
-        var (visitor, sessionId) = await WaitingVisitorAsync(relay, api, tenant);
-        (await api.SignedAsync(tenant, HttpMethod.Post, $"/api/v1/relay/sessions/{sessionId}/close", new { })).ShouldBe(200);
-        var messages = $"/api/v1/relay/sessions/{sessionId}/messages";
-        Assert.That((await api.SignedAsync(tenant, HttpMethod.Get, messages)).ShouldBe(200).Data.GetArrayLength(), Is.EqualTo(2));
+        // A database of its own: retention reaches every tenant's rows, and this test moves the clock 31 days ahead.
+        var database = await TestDatabase.CreateExtraAsync("retention");
+        await using var receiver = await WebhookReceiver.StartAsync();
+        try
+        {
+            await using var relay = new RelayFactory(new Dictionary<string, string?>
+            {
+                ["ConnectionStrings:Relay"] = database, ["Relay:JournalRetentionDays"] = "30",
+            });
+            var api = new RelayApi(relay);
+            var tenant = await api.CreateTenantAsync();
+            (await api.AdminAsync(HttpMethod.Patch, $"/api/v1/admin/tenants/{tenant.TenantId}", new { webhook_url = receiver.Url.ToString() }))
+                .ShouldBe(200);
+            var start = relay.Clock.Freeze();
+            var (visitor, sessionId) = await WaitingVisitorAsync(relay, api, tenant);
+            (await api.SignedAsync(tenant, HttpMethod.Post, $"/api/v1/relay/sessions/{sessionId}/close", new { })).ShouldBe(200);
+            await relay.Services.GetRequiredService<EventDispatcher>().RunOnceAsync(default); // the webhook deliveries, with their bodies
+            var messages = $"/api/v1/relay/sessions/{sessionId}/messages";
+            Assert.That((await api.SignedAsync(tenant, HttpMethod.Get, messages)).ShouldBe(200).Data.GetArrayLength(), Is.EqualTo(2));
+            Assert.That(await TextCopiesAsync(database, tenant.TenantId), Is.EqualTo((2, 2)), "message events and webhook bodies carry the text");
 
-        relay.Clock.Set(start.AddDays(29));
-        await relay.Services.GetRequiredService<RelayMaintenance>().RunOnceAsync(default);
-        Assert.That((await api.SignedAsync(tenant, HttpMethod.Get, messages)).ShouldBe(200).Data.GetArrayLength(), Is.EqualTo(2), "kept within the retention");
+            relay.Clock.Set(start.AddDays(29));
+            await relay.Services.GetRequiredService<RelayMaintenance>().RunOnceAsync(default);
+            Assert.That((await api.SignedAsync(tenant, HttpMethod.Get, messages)).ShouldBe(200).Data.GetArrayLength(), Is.EqualTo(2), "kept within the retention");
+            Assert.That(await TextCopiesAsync(database, tenant.TenantId), Is.EqualTo((2, 2)));
 
-        relay.Clock.Set(start.AddDays(31));
-        await relay.Services.GetRequiredService<RelayMaintenance>().RunOnceAsync(default);
-        Assert.That((await api.SignedAsync(tenant, HttpMethod.Get, messages)).ShouldBe(200).Data.GetArrayLength(), Is.Zero);
-        await visitor.DisposeAsync();
+            relay.Clock.Set(start.AddDays(31));
+            var purged = (await relay.Services.GetRequiredService<RelayMaintenance>().RunOnceAsync(default)).Purged!;
+            Assert.That((purged.Messages, purged.EventTexts, purged.DeliveryBodies), Is.EqualTo((2, 2, 2)));
+            Assert.That((await api.SignedAsync(tenant, HttpMethod.Get, messages)).ShouldBe(200).Data.GetArrayLength(), Is.Zero);
+            Assert.That(await TextCopiesAsync(database, tenant.TenantId), Is.EqualTo((0, 0)), "no copy of the text is left");
+
+            // The envelopes stay: the feed still lists every event in sequence, the deliveries keep their status.
+            var feed = (await api.SignedAsync(tenant, HttpMethod.Get, "/api/v1/relay/events?after=0&limit=100")).ShouldBe(200).Data
+                .GetProperty("events").EnumerateArray().ToList();
+            Assert.That(feed.Select(e => e.GetProperty("sequence").GetInt64()), Is.EqualTo(Enumerable.Range(1, feed.Count).Select(i => (long)i)));
+            Assert.That(feed.Count(e => e.GetProperty("type").GetString() == "message.created"), Is.EqualTo(2));
+            await visitor.DisposeAsync();
+        }
+        finally
+        {
+            await TestDatabase.DropExtraAsync(database);
+        }
+    }
+
+    [Test]
+    public async Task OneNodeSweepsPerIntervalWhateverTheNumberOfNodes()
+    {
+        var settings = new Dictionary<string, string?> { ["Relay:MaintenanceIntervalSeconds"] = "3600" };
+        await using var first = new RelayFactory(settings);
+        await using var second = new RelayFactory(settings);
+        var name = "sweep-test-" + Guid.NewGuid().ToString("N");
+        var leases = new[] { first, second }.Select(r => r.Services.GetRequiredService<Bloonio.Relay.Core.Common.IWorkLeases>()).ToList();
+        var taken = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => leases[i % 2].TryAcquireAsync(name, TimeSpan.FromHours(1), default)));
+        var holders = taken.Select((t, i) => (t, node: i % 2)).Where(x => x.t).Select(x => x.node).Distinct().ToList();
+        Assert.That(holders, Has.Count.EqualTo(1), "ten tries from two nodes at once: one node holds the lease (its own tries renew it)");
+        Assert.That(await leases[0].TryAcquireAsync(name, TimeSpan.FromHours(1), default) ^ await leases[1].TryAcquireAsync(name, TimeSpan.FromHours(1), default),
+            Is.True, "the holder renews it, the other still cannot take it");
+    }
+
+    private static async Task<(long Events, long Deliveries)> TextCopiesAsync(string database, Guid tenantId)
+    {
+        await using var db = new Npgsql.NpgsqlConnection(database);
+        await db.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand("""
+            SELECT (SELECT count(*) FROM events WHERE tenant_id = @t AND type = 'message.created' AND data ? 'text'),
+                   (SELECT count(*) FROM webhook_deliveries WHERE tenant_id = @t AND event_type = 'message.created' AND payload -> 'data' ? 'text')
+            """, db);
+        command.Parameters.AddWithValue("t", tenantId);
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        return (reader.GetInt64(0), reader.GetInt64(1));
     }
 }

@@ -13,6 +13,9 @@ public abstract class PeriodicWork<TResult>(TimeProvider clock, IConfiguration c
 
     protected abstract string IntervalKey { get; }
 
+    /// <summary>The configured interval (zero: the loop is off).</summary>
+    protected TimeSpan Interval => TimeSpan.FromSeconds(Math.Max(0, configuration.GetValue(IntervalKey, DefaultIntervalSeconds)));
+
     /// <summary>How the logs name this work.</summary>
     protected virtual string Name => GetType().Name;
 

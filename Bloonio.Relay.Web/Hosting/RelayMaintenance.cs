@@ -7,12 +7,13 @@ namespace Bloonio.Relay.Web.Hosting;
 
 /// <summary>
 /// Every <c>Relay:MaintenanceIntervalSeconds</c> (15 s) on every node: record which operators this node has connected
-/// (the cross-node "last seen" the abandonment rule reads) and its peak of visitor connections per tenant, then sweep
-/// assignments. All of it is safe on several nodes.
+/// (the cross-node "last seen" the abandonment rule reads) and its peak of visitor connections per tenant; then, if this
+/// node takes the cluster's sweep lease (one node per interval), sweep assignments and apply retention, so each overdue
+/// assignment is timed out, and its ticket asked for, once.
 /// </summary>
 public sealed class RelayMaintenance(
-    IServiceScopeFactory scopes, OperatorConnections live, VisitorConnections visitors, Core.Quotas.IUsageStore usage, TimeProvider clock,
-    IConfiguration configuration, ILogger<RelayMaintenance> logger)
+    IServiceScopeFactory scopes, OperatorConnections live, VisitorConnections visitors, Core.Quotas.IUsageStore usage, IWorkLeases leases,
+    TimeProvider clock, IConfiguration configuration, ILogger<RelayMaintenance> logger)
     : PeriodicWork<SweepResult>(clock, configuration, logger)
 {
     protected override string IntervalKey => "Relay:MaintenanceIntervalSeconds";
@@ -26,6 +27,13 @@ public sealed class RelayMaintenance(
         foreach (var (tenantId, peak) in visitors.TakePeaks())
         {
             await usage.RecordPeakAsync(tenantId, today, peak, ct); // per node: with several nodes, each reports its own peak
+        }
+
+        // Held for most of the interval (PostgreSQL's clock): the next pass is any node's. With the loop off (tests), for
+        // no time at all: every call sweeps.
+        if (!await leases.TryAcquireAsync("sweep", Interval * 0.9, ct))
+        {
+            return SweepResult.Skipped;
         }
 
         await using var scope = scopes.CreateAsyncScope();
