@@ -27,6 +27,7 @@ public static class DependencyInjection
 
             return builder.Build();
         });
+        services.AddSingleton(new Common.ListenConnections(connectionString));
         services.AddSingleton<MigrationRunner>();
         services.AddSingleton<Caching.RelayCaches>();
         services.AddSingleton<Events.EventCommits>();

@@ -45,8 +45,10 @@ public sealed class PostgresOutageTests
         await visitor.StartReadyAsync("/hubs/visitor");
         await visitor.InvokeAsync<JsonElement>("Send", new { client_message_id = "before", text = "Hello" });
         (await _api.SignedAsync(tenant, HttpMethod.Get, "/api/v1/relay/operators")).ShouldBe(200);
+        await ReadinessAsync(200, "listening");
 
         await _postgres.StopAsync();
+        await ReadinessAsync(503, "lost");
 
         var rest = (await _api.SignedAsync(tenant, HttpMethod.Get, "/api/v1/relay/operators")).ShouldBe(503, "dependency_unavailable");
         Assert.That(rest.Headers.RetryAfter?.Delta, Is.EqualTo(TimeSpan.FromSeconds(5)));
@@ -75,6 +77,7 @@ public sealed class PostgresOutageTests
             await Task.Delay(100);
         }
 
+        await ReadinessAsync(200, "listening");
         var after = await visitor.InvokeAsync<JsonElement>("Send", new { client_message_id = "after", text = "Back?" });
         Assert.That(after.GetProperty("seq").GetInt32(), Is.EqualTo(2), "nothing was stored during the outage, nothing lost before it");
 
@@ -85,6 +88,27 @@ public sealed class PostgresOutageTests
                 "one warning for the outage:\n" + string.Join('\n', lines.Where(l => l.Contains("PostgreSQL"))));
             Assert.That(lines.Where(l => l.StartsWith("Error") || l.StartsWith("Critical")), Is.Empty, "no error entry for an outage");
         });
+    }
+
+    /// <summary>
+    /// Asks <c>/readyz</c> until it gives this status and notification state (bounded): the listener (re)connects on its
+    /// own schedule, and a password-protected server must not keep it out (its connection string keeps the password).
+    /// </summary>
+    private async Task ReadinessAsync(int status, string notifications)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(40);
+        while (true)
+        {
+            using var response = await _api.Http.GetAsync("/readyz");
+            var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+            if ((int)response.StatusCode == status && body.GetProperty("notifications").GetString() == notifications)
+            {
+                return;
+            }
+
+            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), $"/readyz {status} with notifications {notifications}; last: {body}");
+            await Task.Delay(100);
+        }
     }
 
     private async Task<VisitorSession> OpenSessionAsync(TestTenant tenant)

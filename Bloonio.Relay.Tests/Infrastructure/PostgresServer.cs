@@ -15,7 +15,7 @@ public sealed class PostgresServer : IAsyncDisposable
     public int Port { get; } = RedisServer.FreePort();
 
     public string ConnectionString(string database = "relay") =>
-        $"Host=127.0.0.1;Port={Port};Database={database};Username=postgres;Maximum Pool Size=100;Timeout=5;Command Timeout=15";
+        $"Host=127.0.0.1;Port={Port};Database={database};Username=postgres;Password=postgres;Maximum Pool Size=100;Timeout=5;Command Timeout=15";
 
     public async Task StartAsync()
     {
@@ -27,7 +27,16 @@ public sealed class PostgresServer : IAsyncDisposable
                 await RunAsync("chown", ["postgres", _dir]);
             }
 
-            await RunAsync($"{Bin}/initdb", ["-D", _dir, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync"], asPostgres: true);
+            // Password authentication over TCP, as in production: what the relay opens must keep its password.
+            await File.WriteAllTextAsync($"{_dir}.pw", "postgres\n");
+            if (Environment.UserName == "root")
+            {
+                await RunAsync("chown", ["postgres", $"{_dir}.pw"]);
+            }
+
+            await RunAsync($"{Bin}/initdb", ["-D", _dir, "-U", "postgres", "--auth-local=trust", "--auth-host=scram-sha-256",
+                $"--pwfile={_dir}.pw", "-E", "UTF8", "--no-sync"], asPostgres: true);
+            File.Delete($"{_dir}.pw");
             await StartServerAsync();
             await using var db = new NpgsqlConnection(ConnectionString("postgres"));
             await db.OpenAsync();

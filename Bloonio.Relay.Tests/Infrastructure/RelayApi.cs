@@ -35,13 +35,26 @@ public sealed record ApiResponse(HttpStatusCode Status, JsonElement Body, HttpRe
 }
 
 /// <summary>Speaks to the relay as a tenant backend (HMAC#1) or the platform admin would.</summary>
-public sealed class RelayApi(RelayFactory factory)
+public sealed class RelayApi
 {
     public static readonly JsonSerializerOptions SnakeCase = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
-    public HttpClient Http { get; } = factory.CreateClient();
+    private readonly TimeProvider _clock;
 
-    public RelayFactory Factory => factory;
+    public RelayApi(RelayFactory factory)
+    {
+        (Factory, Http, _clock) = (factory, factory.CreateClient(), factory.Clock);
+    }
+
+    /// <summary>For a relay running as a process (fault tests): real HTTP, the real clock.</summary>
+    public RelayApi(Uri baseUrl)
+    {
+        (Factory, Http, _clock) = (null!, new HttpClient { BaseAddress = baseUrl, Timeout = TimeSpan.FromSeconds(30) }, TimeProvider.System);
+    }
+
+    public HttpClient Http { get; }
+
+    public RelayFactory Factory { get; }
 
     public async Task<TestTenant> CreateTenantAsync(string? name = null)
     {
@@ -69,7 +82,7 @@ public sealed class RelayApi(RelayFactory factory)
         Action<HttpRequestMessage>? tweak = null)
     {
         var bytes = body is null ? [] : Bytes(body);
-        var timestamp = (timestampMs ?? factory.Clock.GetUtcNow().ToUnixTimeMilliseconds()).ToString();
+        var timestamp = (timestampMs ?? _clock.GetUtcNow().ToUnixTimeMilliseconds()).ToString();
         var request = new HttpRequestMessage(method, path);
         if (body is not null)
         {

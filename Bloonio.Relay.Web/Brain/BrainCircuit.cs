@@ -8,7 +8,8 @@ namespace Bloonio.Relay.Web.Brain;
 /// <summary>
 /// The brain's resilience, one per node (the pipeline is registered once for the brain's client, whatever instance
 /// of the typed client a caller gets): a time-out per attempt, one retry of a transient failure, and a circuit breaker
-/// that opens when half the calls of 30 s fail (at least 5) and stays open 30 s. While it is open, calls fail at once,
+/// that opens when half the calls of 30 s fail (at least 5) and stays open <c>Relay:Brain:BreakSeconds</c> (30 s). While it
+/// is open, calls fail at once,
 /// so bot sessions escalate at once instead of waiting. Its state is shown by /readyz and the console.
 /// </summary>
 public sealed class BrainCircuit(ILogger<BrainCircuit> logger)
@@ -41,7 +42,7 @@ public sealed class BrainCircuit(ILogger<BrainCircuit> logger)
             FailureRatio = 0.5,
             MinimumThroughput = 5,
             SamplingDuration = TimeSpan.FromSeconds(30),
-            BreakDuration = TimeSpan.FromSeconds(30),
+            BreakDuration = TimeSpan.FromSeconds(Math.Max(1, options.BreakSeconds)),
             StateProvider = StateProvider,
             OnOpened = args =>
             {

@@ -40,6 +40,9 @@ public sealed class BrainOptions
     public string? Secret { get; set; }
     public bool EscalateOnFailure { get; set; } = true;
 
-    /// <summary>Per-call time-out (SPEC 9: 15 s).</summary>
+    /// <summary>Per-attempt time-out (SPEC 9: 15 s); a bot reply also has its overall deadline (Relay:Bot:ReplyDeadlineSeconds).</summary>
     public int TimeoutSeconds { get; set; } = 15;
+
+    /// <summary>How long the brain's circuit stays open before a trial call.</summary>
+    public int BreakSeconds { get; set; } = 30;
 }

@@ -18,6 +18,7 @@ public sealed class NodeDrain(IConfiguration configuration, IHostApplicationLife
 
     private readonly ConcurrentDictionary<string, HubConnectionContext> _connections = new(StringComparer.Ordinal);
     private int _invocations;
+    private int _transports;
     private volatile bool _draining;
 
     public bool Draining => _draining;
@@ -39,6 +40,10 @@ public sealed class NodeDrain(IConfiguration configuration, IHostApplicationLife
     }
 
     internal void Disconnected(HubConnectionContext connection) => _connections.TryRemove(connection.ConnectionId, out _);
+
+    internal void TransportStarted() => Interlocked.Increment(ref _transports);
+
+    internal void TransportEnded() => Interlocked.Decrement(ref _transports);
 
     /// <summary>A hub call starts; false when the node is draining (the caller refuses it).</summary>
     public bool TryEnter()
@@ -79,8 +84,11 @@ public sealed class NodeDrain(IConfiguration configuration, IHostApplicationLife
         var closing = _connections.Values.Select(CloseForReconnectAsync).ToArray();
         Task.WaitAll(closing, Remaining(clock, deadline));
         WaitUntil(() => _connections.IsEmpty, clock, deadline);
-        logger.LogInformation("Drained in {Seconds:0.0} s: {Left} hub calls still running, {Connections} connections left",
-            clock.Elapsed.TotalSeconds, Volatile.Read(ref _invocations), _connections.Count);
+        // The hub is done with them; their transports finish the close handshake (a WebSocket's close frame answered,
+        // or SignalR's close time-out), else the server stopping would reset sockets whose close frame is still unread.
+        WaitUntil(() => Volatile.Read(ref _transports) <= 0, clock, deadline);
+        logger.LogInformation("Drained in {Seconds:0.0} s: {Left} hub calls still running, {Connections} connections and {Transports} transports left",
+            clock.Elapsed.TotalSeconds, Volatile.Read(ref _invocations), _connections.Count, Volatile.Read(ref _transports));
     }
 
     private static TimeSpan Remaining(System.Diagnostics.Stopwatch clock, TimeSpan deadline) =>

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Bloonio.Relay.Data.Caching;
+using Bloonio.Relay.Data.Common;
 using Bloonio.Relay.Data.Events;
 using Bloonio.Relay.Web.Webhooks;
 using Npgsql;
@@ -13,9 +14,12 @@ namespace Bloonio.Relay.Web.Hosting;
 /// back, everything is woken and the caches are cleared (what was missed meanwhile is unknown).
 /// </summary>
 public sealed class PostgresListener(
-    NpgsqlDataSource dataSource, RelayCaches caches, EventSequencing sequencing, EventDispatcher dispatcher, WebhookWorker webhooks,
+    ListenConnections connections, RelayCaches caches, EventSequencing sequencing, EventDispatcher dispatcher, WebhookWorker webhooks,
     TimeProvider clock, ILogger<PostgresListener> logger) : BackgroundService
 {
+    /// <summary>Whether the node is listening now (reported by <c>/readyz</c>: without it, work waits for its intervals).</summary>
+    public bool Listening { get; private set; }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var retry = TimeSpan.FromSeconds(1);
@@ -24,8 +28,7 @@ public sealed class PostgresListener(
         {
             try
             {
-                var builder = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString) { Pooling = false, KeepAlive = 15 };
-                await using var connection = new NpgsqlConnection(builder.ConnectionString);
+                await using var connection = connections.Create();
                 await connection.OpenAsync(stoppingToken);
                 connection.Notification += (_, e) => Dispatch(e.Channel, e.Payload);
                 await using (var listen = new NpgsqlCommand(string.Join(';', Notifications.All.Select(c => $"LISTEN {c}")), connection))
@@ -42,7 +45,7 @@ public sealed class PostgresListener(
                 sequencing.Wake();
                 dispatcher.Wake();
                 webhooks.Wake();
-                (retry, lost) = (TimeSpan.FromSeconds(1), false);
+                (retry, lost, Listening) = (TimeSpan.FromSeconds(1), false, true);
                 while (true)
                 {
                     await connection.WaitAsync(stoppingToken);
@@ -60,7 +63,7 @@ public sealed class PostgresListener(
                         ex.Message);
                 }
 
-                lost = true;
+                (lost, Listening) = (true, false);
                 caches.Clear();
                 await Task.Delay(retry, clock, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
                 retry = TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));

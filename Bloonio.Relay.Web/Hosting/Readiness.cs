@@ -46,8 +46,9 @@ public sealed class Readiness(NpgsqlDataSource db, NodeDrain drain, IServiceProv
             ? await backplane.PingAsync() ? "up" : "degraded"
             : "not configured";
         var brain = services.GetService<BrainCircuit>()?.State ?? "development";
+        var notifications = services.GetRequiredService<PostgresListener>().Listening ? "listening" : "lost";
         var status = postgres ? redis == "degraded" || brain != "closed" && brain != "development" ? "degraded" : "ready" : "not_ready";
-        return Results.Json(new { status, postgres = postgres ? "up" : "down", redis, brain, outbox },
+        return Results.Json(new { status, postgres = postgres ? "up" : "down", notifications, redis, brain, outbox },
             statusCode: postgres ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
     }
 }

@@ -29,6 +29,19 @@ public static class RelayPipeline
             await EnvelopeWriter.WriteAsync(context, new ErrorEnvelope(503, null, "This node is shutting down; reconnect",
                 Core.Common.ErrorCodes.DependencyUnavailable), context.RequestAborted);
         }));
+        app.UseWhen(c => c.Request.Path.StartsWithSegments("/hubs"), hubs => hubs.Use(async (context, next) =>
+        {
+            // Counted until the transport is done (a WebSocket's close handshake included), so a stopping node waits for it.
+            drain.TransportStarted();
+            try
+            {
+                await next(context);
+            }
+            finally
+            {
+                drain.TransportEnded();
+            }
+        }));
         app.UseWhen(c => c.Request.Path.StartsWithSegments("/api"), api => api.UseMiddleware<ApiBodyMiddleware>());
         app.UseWhen(c => c.Request.Path.StartsWithSegments("/api/v1/relay"), api => api.UseMiddleware<Hmac1Middleware>());
         app.UseWhen(c => c.Request.Path.StartsWithSegments("/api/v1/admin"), api => api.UseMiddleware<AdminKeyMiddleware>());

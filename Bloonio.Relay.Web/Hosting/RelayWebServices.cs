@@ -82,7 +82,8 @@ public static class RelayWebServices
         services.AddHostedService(p => p.GetRequiredService<EventDispatcher>());
         services.AddSingleton<EventSequencing>();
         services.AddHostedService(p => p.GetRequiredService<EventSequencing>());
-        services.AddHostedService<PostgresListener>();
+        services.AddSingleton<PostgresListener>();
+        services.AddHostedService(p => p.GetRequiredService<PostgresListener>());
         services.AddTransient<Core.Events.IEventConsumer, Core.Webhooks.WebhookFanOut>();
         services.AddTransient<Core.Events.IEventConsumer, Core.Quotas.UsageConsumer>();
         services.AddSingleton<Core.Webhooks.IWebhookSender, Webhooks.WebhookSender>();
