@@ -5,7 +5,7 @@ using MediatR;
 
 namespace Bloonio.Relay.Core.Assignments;
 
-public sealed record SendOperatorMessageCommand(Guid TenantId, Guid OperatorId, Guid SessionId, string? ClientMessageId, string? Text)
+public sealed record SendOperatorMessageCommand(Guid TenantId, Guid OperatorId, Guid SessionId, string? ClientMessageId, [MultilineText] string? Text)
     : IRequest<MessageAck>, ITenantScoped;
 
 public sealed class SendOperatorMessageValidator : AbstractValidator<SendOperatorMessageCommand>

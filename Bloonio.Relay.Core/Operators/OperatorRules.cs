@@ -8,7 +8,7 @@ public static partial class OperatorRules
 {
     public const int MaxRoutingKeys = 50;
 
-    [GeneratedRegex("^[A-Za-z0-9_.:-]{1,64}$")]
+    [GeneratedRegex(@"\A[A-Za-z0-9_.:-]{1,64}\z")]
     private static partial Regex RoutingKeyShape();
 
     public static bool IsRoutingKey(string? key) => key is not null && RoutingKeyShape().IsMatch(key);

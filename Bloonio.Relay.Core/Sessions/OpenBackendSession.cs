@@ -14,7 +14,7 @@ namespace Bloonio.Relay.Core.Sessions;
 /// </summary>
 public sealed record OpenBackendSessionCommand(
     Guid TenantId, string? ExternalUserId, string? DisplayName, string? Email, string? Mode, string? RoutingKey, JsonElement? Metadata,
-    string? InitialMessage) : IRequest<BackendSessionResult>, ITenantScoped;
+    [MultilineText] string? InitialMessage) : IRequest<BackendSessionResult>, ITenantScoped;
 
 public sealed record BackendSessionResult(WidgetSessionResult Session, MessageAck? InitialMessage);
 

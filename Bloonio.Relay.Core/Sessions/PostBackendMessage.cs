@@ -12,7 +12,7 @@ public sealed record BackendSender(string? Type, string? Email);
 /// SPEC 4: the tenant's backend writes into a session as the system, the bot, or one of its operators (by email);
 /// delivered live to the visitor and the assigned operator. client_message_id makes it idempotent.
 /// </summary>
-public sealed record PostBackendMessageCommand(Guid TenantId, Guid SessionId, string? Text, string? ClientMessageId, BackendSender? Sender)
+public sealed record PostBackendMessageCommand(Guid TenantId, Guid SessionId, [MultilineText] string? Text, string? ClientMessageId, BackendSender? Sender)
     : IRequest<MessageAck>, ITenantScoped;
 
 public sealed class PostBackendMessageValidator : AbstractValidator<PostBackendMessageCommand>

@@ -10,7 +10,7 @@ using MediatR;
 namespace Bloonio.Relay.Core.Sessions;
 
 /// <summary>A visitor's message from <c>/hubs/visitor</c>; ids come from the visitor token, never from the client.</summary>
-public sealed record SendVisitorMessageCommand(Guid TenantId, Guid SessionId, Guid VisitorId, string? ClientMessageId, string? Text)
+public sealed record SendVisitorMessageCommand(Guid TenantId, Guid SessionId, Guid VisitorId, string? ClientMessageId, [MultilineText] string? Text)
     : IRequest<MessageAck>, ITenantScoped;
 
 public sealed record MessageAck(Guid MessageId, int Seq, DateTimeOffset CreatedAt);

@@ -1,3 +1,4 @@
+using Bloonio.Relay.Core.Common;
 namespace Bloonio.Relay.Core.Tenants;
 
 public static class TenantStatuses
@@ -28,11 +29,12 @@ public sealed record TenantConfiguration
     public int MaxConcurrent { get; init; } = TenantRules.DefaultMaxConcurrent;
 }
 
-public sealed record FaqEntry(string Question, string Answer);
+public sealed record FaqEntry([MultilineText] string Question, [MultilineText] string Answer);
 
 public sealed record Branding
 {
     public string Title { get; init; } = "Chat with us";
+    [MultilineText]
     public string Greeting { get; init; } = "Hi! How can we help?";
     public string PrimaryColor { get; init; } = "#4F46E5";
     public string? AvatarUrl { get; init; }

@@ -12,10 +12,10 @@ public static partial class TenantRules
     public const int DefaultMaxConcurrent = 5;
     public const int MaxMaxConcurrent = 100;
 
-    [GeneratedRegex("^#[0-9A-Fa-f]{6}$")]
+    [GeneratedRegex(@"\A#[0-9A-Fa-f]{6}\z")]
     private static partial Regex HexColor();
 
-    [GeneratedRegex(@"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+    [GeneratedRegex(@"\A[^@\s]+@[^@\s]+\.[^@\s]+\z")]
     private static partial Regex EmailShape();
 
     public static bool IsEmail(string? value) =>

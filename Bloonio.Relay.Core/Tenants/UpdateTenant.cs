@@ -23,7 +23,7 @@ public sealed record TenantPatch(
     int? MaxConcurrent = null);
 
 public sealed record BrandingPatch(
-    string? Title = null, string? Greeting = null, string? PrimaryColor = null, string? AvatarUrl = null, string? Position = null);
+    string? Title = null, [MultilineText] string? Greeting = null, string? PrimaryColor = null, string? AvatarUrl = null, string? Position = null);
 
 public sealed record FeatureFlagsPatch(
     bool? Bot = null, bool? HumanHandoff = null, bool? TypingIndicators = null, bool? AutoAssign = null,
@@ -31,7 +31,7 @@ public sealed record FeatureFlagsPatch(
 
 /// <param name="AllowQuotas">Only the platform admin sets quotas; a tenant's own console may not.</param>
 /// <param name="IfMatch">The version the caller last read (admin API If-Match): a tenant that moved on since is 412.</param>
-public sealed record UpdateTenantCommand(Guid TenantId, TenantPatch Patch, bool AllowQuotas, long? IfMatch = null) : IRequest<Tenant>, ITenantScoped;
+public sealed record UpdateTenantCommand(Guid TenantId, [RequestBody] TenantPatch Patch, bool AllowQuotas, long? IfMatch = null) : IRequest<Tenant>, ITenantScoped;
 
 public sealed class UpdateTenantValidator : AbstractValidator<UpdateTenantCommand>
 {

@@ -91,7 +91,17 @@ public sealed class OperatorTokenValidator(JwtKeyRing keys, TimeProvider clock, 
             return null; // tids must be an object ({tenant_id: role}); a string or anything else is no tenant at all
         }
 
-        using var document = JsonDocument.Parse(json);
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(json);
+        }
+        catch (JsonException)
+        {
+            return null; // a string claim that only looks like an object
+        }
+
+        using var _ = document;
         var tenants = document.RootElement.ValueKind == JsonValueKind.Object ? document.RootElement.EnumerateObject().ToList() : [];
         return tenants.Count == 1 && Guid.TryParse(tenants[0].Name, out var tenantId) && tenants[0].Value.ValueKind == JsonValueKind.String
             ? (tenantId, tenants[0].Value.GetString()!)

@@ -1,3 +1,4 @@
+using Bloonio.Relay.Core.Common;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
@@ -32,7 +33,9 @@ public sealed class HttpBrain(HttpClient http) : IBrain
             metadata = new { },
         };
         var reply = await PostAsync<ReplyResponse>(r.TenantId, $"/internal/v1/sessions/{r.SessionId}/reply", body, ct);
-        return new BrainReply(reply.Reply?.Text, reply.Reply?.Sources?.Select(s => new BrainSource(s.Title ?? "", s.Url)).ToList() ?? [],
+        // The brain is another service: what it says is cleaned to what the journal can hold (no control characters).
+        return new BrainReply(TextPolicy.Clean(reply.Reply?.Text, multiline: true),
+            reply.Reply?.Sources?.Select(s => new BrainSource(TextPolicy.Clean(s.Title, multiline: false) ?? "", TextPolicy.Clean(s.Url, multiline: false))).ToList() ?? [],
             reply.Escalate, reply.EscalateReason);
     }
 

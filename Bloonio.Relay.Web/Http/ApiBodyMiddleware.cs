@@ -7,7 +7,9 @@ public sealed record RequestBodyBytes(ReadOnlyMemory<byte> Bytes);
 
 /// <summary>
 /// SPEC 13: API bodies are at most 64 KiB (413 otherwise, whether Content-Length says so or the stream does).
-/// The body is buffered so HMAC#1 can hash it before model binding reads it.
+/// The body is buffered so HMAC#1 can hash it before model binding reads it. Bodies are UTF-8 JSON (RFC 8259): a
+/// Content-Type naming another charset, or bytes that are not UTF-8, are 400 <c>bad_request</c> before anything reads
+/// them.
 /// </summary>
 public sealed class ApiBodyMiddleware(RequestDelegate next)
 {
@@ -34,8 +36,26 @@ public sealed class ApiBodyMiddleware(RequestDelegate next)
         }
 
         var bytes = buffer.ToArray();
+        if (bytes.Length > 0 && CharsetOf(context.Request.ContentType) is { } charset && !IsUtf8(charset))
+        {
+            throw new BadRequestException($"Bodies are UTF-8 JSON: charset \"{charset}\" is not supported (send charset=utf-8 or none)");
+        }
+
+        if (!System.Text.Unicode.Utf8.IsValid(bytes))
+        {
+            throw new BadRequestException("The body is not valid UTF-8");
+        }
+
         context.Features.Set(new RequestBodyBytes(bytes));
         context.Request.Body = new MemoryStream(bytes, writable: false);
         await next(context);
     }
+
+    private static string? CharsetOf(string? contentType) =>
+        contentType is not null && Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var media)
+            ? media.Charset.HasValue ? media.Charset.Value.Trim('"') : null
+            : null;
+
+    private static bool IsUtf8(string charset) =>
+        charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) || charset.Equals("utf8", StringComparison.OrdinalIgnoreCase);
 }

@@ -4,13 +4,16 @@ using MediatR;
 
 namespace Bloonio.Relay.Core.Common.Behaviors;
 
-/// <summary>Runs every validator of the request and fails with all failing fields at once (422).</summary>
+/// <summary>
+/// Applies the input policy (<see cref="TextPolicy"/>: no control characters, valid Unicode) and then every validator of
+/// the request, and fails with all failing fields at once (422).
+/// </summary>
 public sealed class ValidationBehavior<TRequest, TResponse>(IEnumerable<IValidator<TRequest>> validators)
     : IPipelineBehavior<TRequest, TResponse>
 {
     public async Task<TResponse> Handle(TRequest request, CancellationToken cancellationToken, RequestHandlerDelegate<TResponse> next)
     {
-        var errors = new List<FieldError>();
+        var errors = TextPolicy.Check(request!);
         foreach (var validator in validators)
         {
             var result = await validator.ValidateAsync(request, cancellationToken);
