@@ -26,4 +26,10 @@ public sealed class RelayCoreOptions
     /// <summary><c>Relay:Bot:ReplyDeadlineSeconds</c>: a visitor's message in a bot session is answered within this time
     /// of being stored, or the session escalates (with EscalateOnFailure), whatever held the reply up.</summary>
     public TimeSpan BotReplyDeadline { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Console sign-in attempts per account per minute (Relay:Console:SignInsPerAccountPerMinute).</summary>
+    public int ConsoleSignInsPerAccount { get; set; } = 5;
+
+    /// <summary>Console sign-in attempts per client address per minute (Relay:Console:SignInsPerAddressPerMinute).</summary>
+    public int ConsoleSignInsPerAddress { get; set; } = 20;
 }

@@ -12,7 +12,11 @@ public static class ConsoleRoles
     public static bool CanManage(string role) => role is Owner or Admin;
 }
 
-public sealed record ConsoleUser(Guid UserId, string Email, string? DisplayName, string? PasswordHash);
+/// <param name="CredentialVersion">Bumped by every password change; console cookies carry it, so a change signs other sessions out.</param>
+public sealed record ConsoleUser(Guid UserId, string Email, string? DisplayName, string? PasswordHash, int CredentialVersion = 0);
+
+/// <summary>A valid, unused invite: the tenant and role it grants, and the email it was sent to.</summary>
+public sealed record PendingInvite(Guid TenantId, string Email, string Role);
 
 public sealed record ConsoleMembership(Guid TenantId, string TenantName, string Role);
 
@@ -35,8 +39,22 @@ public interface IConsoleRepository
 
     Task CreateInviteAsync(Guid tenantId, string email, string role, byte[] tokenHash, DateTimeOffset expiresAt, Common.AuditEntry audit, CancellationToken ct);
 
-    /// <summary>Accepts a valid, unused invite once: sets the user's password (new user) and adds the membership.</summary>
-    Task<(Guid TenantId, string Email)?> AcceptInviteAsync(byte[] tokenHash, string? displayName, string passwordHash, DateTimeOffset now, CancellationToken ct);
+    Task<PendingInvite?> FindInviteAsync(byte[] tokenHash, DateTimeOffset now, CancellationToken ct);
+
+    /// <summary>
+    /// Accepts a valid, unused invite once and adds the membership. <paramref name="passwordHash"/> is the password of a new
+    /// account (or of one that never had a password); null for an existing account whose holder proved it. Never replaces
+    /// a password.
+    /// </summary>
+    Task<(Guid TenantId, string Email)?> AcceptInviteAsync(byte[] tokenHash, string? displayName, string? passwordHash, DateTimeOffset now, CancellationToken ct);
+
+    /// <summary>The account's credential version, or null when it is gone.</summary>
+    Task<int?> CredentialVersionAsync(Guid userId, CancellationToken ct);
+
+    Task CreatePasswordResetAsync(Guid userId, byte[] tokenHash, DateTimeOffset expiresAt, DateTimeOffset now, CancellationToken ct);
+
+    /// <summary>Uses a valid reset link once: sets the password, bumps the credential version, voids the account's other links.</summary>
+    Task<string?> ResetPasswordAsync(byte[] tokenHash, string passwordHash, DateTimeOffset now, CancellationToken ct);
 
     /// <summary>Changes a role or removes a member (role null); false when it would leave the tenant without an owner.</summary>
     Task<bool> SetRoleAsync(Guid tenantId, Guid userId, string? role, Common.AuditEntry audit, CancellationToken ct);

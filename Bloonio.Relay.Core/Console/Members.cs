@@ -31,25 +31,54 @@ public sealed class InviteMemberHandler(IConsoleRepository console, ICallerConte
     }
 }
 
-/// <summary>The invited person sets a password (if new) and joins the tenant; the link works once.</summary>
-public sealed record AcceptInviteCommand(string? Token, string? DisplayName, string? Password) : IRequest<Guid>;
+/// <summary>
+/// The invited person joins the tenant; the link works once, for the tenant and role it was made for. For a new account,
+/// the link's holder sets its password. For an email that already has an account, the holder must prove it is theirs
+/// (signed in as that account, or its current password): an invite never attaches a tenant to an account someone else
+/// set the password of, and a password is never kept for someone who typed another.
+/// </summary>
+/// <param name="SignedInUserId">The console account signed in in this browser, if any.</param>
+public sealed record AcceptInviteCommand(string? Token, string? DisplayName, string? Password, Guid? SignedInUserId = null) : IRequest<Guid>;
 
 public sealed class AcceptInviteValidator : AbstractValidator<AcceptInviteCommand>
 {
     public AcceptInviteValidator()
     {
         RuleFor(x => x.Token).NotEmpty().WithMessage("is required");
-        RuleFor(x => x.Password).Must(p => p is { Length: >= 10 and <= 200 }).WithMessage("must be 10 to 200 characters");
+        RuleFor(x => x.Password).Must(p => p is { Length: >= 10 and <= 200 }).When(x => x.SignedInUserId is null)
+            .WithMessage("must be 10 to 200 characters");
         RuleFor(x => x.DisplayName).Must(n => n is null || n.Length <= 120).WithMessage("must be at most 120 characters");
     }
 }
 
 public sealed class AcceptInviteHandler(IConsoleRepository console, IPasswordHasher hasher, TimeProvider clock) : IRequestHandler<AcceptInviteCommand, Guid>
 {
-    public async Task<Guid> Handle(AcceptInviteCommand request, CancellationToken cancellationToken) =>
-        (await console.AcceptInviteAsync(InviteTokens.Hash(request.Token!), request.DisplayName?.Trim(), hasher.Hash(request.Password!), clock.GetUtcNow(),
-            cancellationToken))?.TenantId
-        ?? throw new NotFoundException(ErrorCodes.InviteNotFound, "This invitation is unknown, used or expired");
+    public async Task<Guid> Handle(AcceptInviteCommand request, CancellationToken cancellationToken)
+    {
+        var token = InviteTokens.Hash(request.Token!);
+        var now = clock.GetUtcNow();
+        var invite = await console.FindInviteAsync(token, now, cancellationToken) ?? throw NotFound();
+        var account = await console.FindUserAsync(invite.Email, cancellationToken);
+        string? newPassword = null;
+        if (account?.PasswordHash is { } existing)
+        {
+            var proven = account.UserId == request.SignedInUserId
+                         || (!string.IsNullOrEmpty(request.Password) && hasher.Verify(existing, request.Password));
+            if (!proven)
+            {
+                throw new AuthenticationFailedException(ErrorCodes.InvalidCredentials,
+                    $"{invite.Email} already has a Bloonio account: enter its password to join, or reset it from the sign-in page first");
+            }
+        }
+        else
+        {
+            newPassword = hasher.Hash(request.Password!);
+        }
+
+        return (await console.AcceptInviteAsync(token, request.DisplayName?.Trim(), newPassword, now, cancellationToken))?.TenantId ?? throw NotFound();
+    }
+
+    private static NotFoundException NotFound() => new(ErrorCodes.InviteNotFound, "This invitation is unknown, used or expired");
 }
 
 /// <summary>Changes a member's role, or removes the member (role null). The last owner can be neither demoted nor removed.</summary>

@@ -12,8 +12,8 @@ public sealed class ConsoleRepository(NpgsqlDataSource dataSource) : IConsoleRep
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         var row = await connection.QuerySingleOrDefaultAsync<UserRow>(new CommandDefinition(
-            "SELECT user_id, email, display_name, password_hash FROM console_users WHERE email = @email", new { email }, cancellationToken: ct));
-        return row is null ? null : new ConsoleUser(row.UserId, row.Email, row.DisplayName, row.PasswordHash);
+            "SELECT user_id, email, display_name, password_hash, credential_version FROM console_users WHERE email = @email", new { email }, cancellationToken: ct));
+        return row is null ? null : new ConsoleUser(row.UserId, row.Email, row.DisplayName, row.PasswordHash, row.CredentialVersion);
     }
 
     public async Task<IReadOnlyList<ConsoleMembership>> MembershipsAsync(Guid userId, CancellationToken ct)
@@ -73,7 +73,55 @@ public sealed class ConsoleRepository(NpgsqlDataSource dataSource) : IConsoleRep
         await tx.CommitAsync(ct);
     }
 
-    public async Task<(Guid TenantId, string Email)?> AcceptInviteAsync(byte[] tokenHash, string? displayName, string passwordHash, DateTimeOffset now,
+    public async Task<PendingInvite?> FindInviteAsync(byte[] tokenHash, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var row = await connection.QuerySingleOrDefaultAsync<InviteRow>(new CommandDefinition("""
+            SELECT tenant_id, email, role FROM member_invites WHERE token_hash = @tokenHash AND accepted_at IS NULL AND expires_at > @now
+            """, new { tokenHash, now }, cancellationToken: ct));
+        return row is null ? null : new PendingInvite(row.TenantId, row.Email, row.Role);
+    }
+
+    public async Task<int?> CredentialVersionAsync(Guid userId, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return await connection.QuerySingleOrDefaultAsync<int?>(new CommandDefinition(
+            "SELECT credential_version FROM console_users WHERE user_id = @userId", new { userId }, cancellationToken: ct));
+    }
+
+    public async Task CreatePasswordResetAsync(Guid userId, byte[] tokenHash, DateTimeOffset expiresAt, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition("""
+            DELETE FROM console_password_resets WHERE expires_at < @now;
+            INSERT INTO console_password_resets (token_hash, user_id, expires_at, created_at) VALUES (@tokenHash, @userId, @expiresAt, @now)
+            """, new { userId, tokenHash, expiresAt, now }, cancellationToken: ct));
+    }
+
+    public async Task<string?> ResetPasswordAsync(byte[] tokenHash, string passwordHash, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var userId = await connection.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition("""
+            UPDATE console_password_resets SET used_at = @now
+            WHERE token_hash = @tokenHash AND used_at IS NULL AND expires_at > @now
+            RETURNING user_id
+            """, new { tokenHash, now }, tx, cancellationToken: ct));
+        if (userId is null)
+        {
+            return null;
+        }
+
+        var email = await connection.QuerySingleAsync<string>(new CommandDefinition("""
+            DELETE FROM console_password_resets WHERE user_id = @userId AND used_at IS NULL;
+            UPDATE console_users SET password_hash = @passwordHash, credential_version = credential_version + 1
+            WHERE user_id = @userId RETURNING email
+            """, new { userId, passwordHash }, tx, cancellationToken: ct));
+        await tx.CommitAsync(ct);
+        return email;
+    }
+
+    public async Task<(Guid TenantId, string Email)?> AcceptInviteAsync(byte[] tokenHash, string? displayName, string? passwordHash, DateTimeOffset now,
         CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
@@ -153,5 +201,6 @@ public sealed class ConsoleRepository(NpgsqlDataSource dataSource) : IConsoleRep
         public string Email { get; init; } = "";
         public string? DisplayName { get; init; }
         public string? PasswordHash { get; init; }
+        public int CredentialVersion { get; init; }
     }
 }

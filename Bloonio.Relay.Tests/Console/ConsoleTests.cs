@@ -12,7 +12,7 @@ namespace Bloonio.Relay.Tests.Console;
 /// <summary>The console over HTTP: sign-in, antiforgery, roles on the server, forms that answer with the domain's errors.</summary>
 public sealed partial class ConsoleTests : TenantTestBase
 {
-    private const string Password = "correct horse battery";
+    internal const string Password = "correct horse battery";
 
     [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
     private static partial Regex AntiforgeryField();
@@ -26,7 +26,7 @@ public sealed partial class ConsoleTests : TenantTestBase
         return email;
     }
 
-    private static HttpClient Browser() =>
+    internal static HttpClient Browser() =>
         RelayFactory.Shared.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
 
     private static async Task<string> TokenAsync(HttpClient browser, string path)
@@ -35,7 +35,7 @@ public sealed partial class ConsoleTests : TenantTestBase
         return AntiforgeryField().Match(page).Groups[1].Value;
     }
 
-    private static async Task<HttpResponseMessage> PostAsync(HttpClient browser, string path, Dictionary<string, string> form, string? tokenFrom = null)
+    internal static async Task<HttpResponseMessage> PostAsync(HttpClient browser, string path, Dictionary<string, string> form, string? tokenFrom = null)
     {
         form["__RequestVerificationToken"] = await TokenAsync(browser, tokenFrom ?? path);
         return await browser.PostAsync(path, new FormUrlEncodedContent(form));

@@ -57,6 +57,8 @@ public sealed class RelayFactory(IReadOnlyDictionary<string, string?>? settings 
             ["Relay:MaintenanceIntervalSeconds"] = "0",
             ["Relay:DispatchIntervalSeconds"] = "0",
             ["Relay:WebhookIntervalSeconds"] = "0",
+            // Every test signs in from the same address; the per-account limit is the one under test.
+            ["Relay:Console:SignInsPerAddressPerMinute"] = "100000",
             ["urls"] = "http://127.0.0.1:0", // tests on Kestrel take any free loopback port, never the relay's 7811
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())

@@ -13,6 +13,9 @@ public static class ConsoleAuth
     public const string Scheme = "console";
     public const string TenantClaim = "console_tid";
 
+    /// <summary>The account's credential version when the cookie was issued: a password change makes older cookies void.</summary>
+    public const string CredentialClaim = "console_cv";
+
     public static IServiceCollection AddConsoleAuth(this IServiceCollection services)
     {
         services.AddAuthentication().AddCookie(Scheme, o =>
@@ -27,6 +30,7 @@ public static class ConsoleAuth
             o.SlidingExpiration = true;
         });
         services.AddScoped<ConsoleTenantFilter>();
+        services.AddSingleton<IConsoleMailer, ConsoleMailer>();
         return services;
     }
 
@@ -37,6 +41,7 @@ public static class ConsoleAuth
             new Claim(ClaimTypes.Email, user.Email),
             new Claim(ClaimTypes.Name, user.DisplayName ?? user.Email),
             new Claim(TenantClaim, tenantId.ToString()),
+            new Claim(CredentialClaim, user.CredentialVersion.ToString(System.Globalization.CultureInfo.InvariantCulture)),
         ], Scheme)));
 }
 
@@ -61,7 +66,11 @@ public sealed class ConsoleTenantFilter(IConsoleRepository console, CallerContex
             return;
         }
 
-        var memberships = await console.MembershipsAsync(userId, context.HttpContext.RequestAborted);
+        // A cookie from before a password change (a reset after a takeover, say) no longer opens the console.
+        var version = await console.CredentialVersionAsync(userId, context.HttpContext.RequestAborted);
+        var memberships = version is { } v && user.FindFirstValue(ConsoleAuth.CredentialClaim) == v.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            ? await console.MembershipsAsync(userId, context.HttpContext.RequestAborted)
+            : [];
         var wanted = Guid.TryParse(user.FindFirstValue(ConsoleAuth.TenantClaim), out var t) ? t : Guid.Empty;
         var current = memberships.FirstOrDefault(m => m.TenantId == wanted) ?? memberships.FirstOrDefault();
         if (current is null)

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Bloonio.Relay.Core.Assignments;
 using Bloonio.Relay.Core.Brain;
 using Bloonio.Relay.Core.Common;
@@ -35,16 +36,64 @@ public sealed class ConsoleController(IMediator mediator) : Controller
     {
         try
         {
-            var signIn = await mediator.Send(new ConsoleLoginQuery(email, password), ct);
+            var signIn = await mediator.Send(new ConsoleLoginQuery(email, password, ClientIp), ct);
             await ConsoleAuth.SignInAsync(HttpContext, signIn.User, signIn.Memberships[0].TenantId);
             return Redirect(ConsoleRoles.CanManage(signIn.Memberships[0].Role) ? "/console" : "/console/inbox");
         }
         catch (RelayException ex)
         {
-            Response.StatusCode = StatusCodes.Status401Unauthorized;
+            Response.StatusCode = ex.StatusCode is 429 or 403 ? ex.StatusCode : StatusCodes.Status401Unauthorized;
+            if (ex is RateLimitedException limited)
+            {
+                Response.Headers.RetryAfter = limited.Decision.ResetSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
             return View(new LoginForm(email, ex.Message));
         }
     }
+
+    [AllowAnonymous, HttpGet("password/forgot")]
+    public IActionResult ForgotPassword() => View(new ForgotPasswordModel(null, null, false));
+
+    [AllowAnonymous, HttpPost("password/forgot")]
+    public async Task<IActionResult> ForgotPassword([FromForm] string? email, [FromServices] IConfiguration configuration,
+        [FromServices] IWebHostEnvironment environment, CancellationToken ct)
+    {
+        // The link goes to the configured public URL; the request's Host (chosen by whoever sends it) only in Development.
+        var linkBase = configuration["Relay:PublicUrl"] is { Length: > 0 } publicUrl ? publicUrl
+            : environment.IsDevelopment() || environment.IsEnvironment("Testing") ? $"{Request.Scheme}://{Request.Host}" : null;
+        try
+        {
+            await mediator.Send(new RequestPasswordResetCommand(email, linkBase, ClientIp), ct);
+            return View(new ForgotPasswordModel(email, "If an account exists for this email, a reset link is on its way (valid 1 hour).", true));
+        }
+        catch (RelayException ex)
+        {
+            Response.StatusCode = ex.StatusCode;
+            return View(new ForgotPasswordModel(email, ex.Message, false));
+        }
+    }
+
+    [AllowAnonymous, HttpGet("password/reset/{token}")]
+    public IActionResult ResetPassword(string token) => View(new ResetPasswordModel(token, null, null));
+
+    [AllowAnonymous, HttpPost("password/reset/{token}")]
+    public async Task<IActionResult> ResetPassword(string token, [FromForm] string? password, CancellationToken ct)
+    {
+        try
+        {
+            await mediator.Send(new ResetPasswordCommand(token, password), ct);
+            await HttpContext.SignOutAsync(ConsoleAuth.Scheme);
+            return Redirect("/console/login?error=" + Uri.EscapeDataString("Password changed. Sign in with your new password."));
+        }
+        catch (RelayException ex)
+        {
+            Response.StatusCode = ex.StatusCode;
+            return View(new ResetPasswordModel(token, ex.Message, Errors(ex)));
+        }
+    }
+
+    private string? ClientIp => HttpContext.Connection.RemoteIpAddress?.ToString();
 
     [HttpPost("logout")]
     public async Task<IActionResult> Logout()
@@ -127,6 +176,20 @@ public sealed class ConsoleController(IMediator mediator) : Controller
         }
     }
 
+    [HttpPost("members/reset-link"), ConsoleManage]
+    public async Task<IActionResult> MemberResetLink([FromServices] IConsoleRepository console, [FromForm] Guid userId, CancellationToken ct)
+    {
+        try
+        {
+            var token = await mediator.Send(new IssueMemberResetLinkCommand(TenantId, Ctx.UserId, Ctx.Memberships, userId), ct);
+            return await MembersViewAsync(console, null, null, null, ct, resetLink: $"{Request.Scheme}://{Request.Host}/console/password/reset/{token}");
+        }
+        catch (RelayException ex)
+        {
+            return await MembersViewAsync(console, null, ex.Message, Errors(ex), ct, StatusFor(ex));
+        }
+    }
+
     [HttpPost("members/role"), ConsoleManage]
     public async Task<IActionResult> SetRole([FromServices] IConsoleRepository console, [FromForm] Guid userId, [FromForm] string? role, CancellationToken ct)
     {
@@ -192,8 +255,13 @@ public sealed class ConsoleController(IMediator mediator) : Controller
     {
         try
         {
-            await mediator.Send(new AcceptInviteCommand(token, displayName, password), ct);
-            return Redirect("/console/login?error=" + Uri.EscapeDataString("Welcome! Sign in with your new password."));
+            // Signed in as the invited account already? That proves it; otherwise its password does (or sets it, for a new one).
+            var signedIn = await HttpContext.AuthenticateAsync(ConsoleAuth.Scheme);
+            Guid? userId = signedIn.Succeeded && Guid.TryParse(signedIn.Principal.FindFirstValue(System.Security.Claims.ClaimTypes.NameIdentifier), out var id)
+                ? id
+                : null;
+            await mediator.Send(new AcceptInviteCommand(token, displayName, password, userId), ct);
+            return Redirect("/console/login?error=" + Uri.EscapeDataString("Welcome! Sign in to open the tenant."));
         }
         catch (RelayException ex)
         {
@@ -235,11 +303,11 @@ public sealed class ConsoleController(IMediator mediator) : Controller
     }
 
     private async Task<IActionResult> MembersViewAsync(IConsoleRepository console, string? inviteLink, string? error, IReadOnlyList<FieldError>? errors,
-        CancellationToken ct, int status = 200)
+        CancellationToken ct, int status = 200, string? resetLink = null)
     {
         Response.StatusCode = status;
         return View("Members", new MembersModel(Ctx, await console.MembersAsync(TenantId, ct),
-            await console.PendingInvitesAsync(TenantId, DateTimeOffset.UtcNow, ct), inviteLink, error, errors));
+            await console.PendingInvitesAsync(TenantId, DateTimeOffset.UtcNow, ct), inviteLink, error, errors, resetLink));
     }
 
     private static IReadOnlyList<FieldError>? Errors(RelayException ex) => ex is ValidationFailedException v ? v.Errors : null;

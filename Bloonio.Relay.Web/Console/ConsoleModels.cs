@@ -17,7 +17,11 @@ public sealed record OperatorsModel(ConsoleContext Ctx, IReadOnlyList<OperatorVi
 
 public sealed record MembersModel(
     ConsoleContext Ctx, IReadOnlyList<MemberView> Members, IReadOnlyList<InviteView> Invites, string? InviteLink, string? Error,
-    IReadOnlyList<FieldError>? Errors);
+    IReadOnlyList<FieldError>? Errors, string? ResetLink = null);
+
+public sealed record ForgotPasswordModel(string? Email, string? Message, bool Sent);
+
+public sealed record ResetPasswordModel(string Token, string? Error, IReadOnlyList<FieldError>? Errors);
 
 public sealed record SettingsModel(ConsoleContext Ctx, Tenant Tenant, string? Error, IReadOnlyList<FieldError>? Errors)
 {

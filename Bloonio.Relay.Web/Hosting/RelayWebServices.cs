@@ -56,6 +56,8 @@ public static class RelayWebServices
             core.AbandonAfter = TimeSpan.FromSeconds(relay.Value.AbandonAfterSeconds);
             core.JournalRetention = TimeSpan.FromDays(relay.Value.JournalRetentionDays);
             core.BotReplyDeadline = TimeSpan.FromSeconds(Math.Max(1, configuration.GetValue("Relay:Bot:ReplyDeadlineSeconds", 15)));
+            core.ConsoleSignInsPerAccount = Math.Max(1, configuration.GetValue("Relay:Console:SignInsPerAccountPerMinute", 5));
+            core.ConsoleSignInsPerAddress = Math.Max(1, configuration.GetValue("Relay:Console:SignInsPerAddressPerMinute", 20));
         });
 
         services.AddRelayCore();
