@@ -29,6 +29,8 @@ public static class ConsoleAuth
             o.ExpireTimeSpan = TimeSpan.FromHours(12);
             o.SlidingExpiration = true;
         });
+        // Secure whenever the request is HTTPS (directly, or as a trusted proxy says: Relay:TrustedProxies).
+        services.AddAntiforgery(o => o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest);
         services.AddScoped<ConsoleTenantFilter>();
         services.AddSingleton<IConsoleMailer, ConsoleMailer>();
         return services;

@@ -20,6 +20,7 @@ public static class DemoPage
         }
 
         var src = WebUtility.HtmlEncode($"{http.Request.Scheme}://{http.Request.Host}/widget.js");
+        var nonce = http.Items[SecurityHeaders.NonceItem] as string ?? "";
         return Results.Content($$"""
             <!doctype html>
             <html lang="en">
@@ -27,7 +28,7 @@ public static class DemoPage
               <meta charset="utf-8">
               <meta name="viewport" content="width=device-width, initial-scale=1">
               <title>Acme Outdoor — demo shop</title>
-              <style>
+              <style nonce="{{nonce}}">
                 body { font: 16px/1.5 system-ui, sans-serif; margin: 0; color: #1f2937; background: #f8fafc; }
                 header { background: #0f172a; color: #fff; padding: 1rem 2rem; }
                 main { max-width: 60rem; margin: 2rem auto; padding: 0 1rem; }

@@ -11,13 +11,9 @@ public static class RelayPipeline
     {
         // Created now, not on first use: with Redis it subscribes to the other nodes' membership and suspension events.
         app.Services.GetRequiredService<Scaling.ClusterMembershipListener>();
+        app.UseRelaySecurityHeaders(); // forwarded headers first; then headers on every answer, errors included
         app.UseExceptionHandler();
         app.UseStatusCodePages(ApiStatusCodes.WriteEnvelopeAsync);
-        app.Use((context, next) =>
-        {
-            context.Response.Headers["X-Correlation-Id"] = context.TraceIdentifier;
-            return next(context);
-        });
 
         app.UseWhen(c => c.Request.Path.StartsWithSegments("/api/v1/widget"), widget => widget.Use(WidgetCors.HandlePreflightAsync));
         app.UseWhen(c => c.Request.Path.StartsWithSegments("/hubs"), hubs => hubs.Use(HubCors.HandleAsync));

@@ -63,6 +63,7 @@ public static class RelayWebServices
         services.AddRelayCore();
         services.AddOptions<Core.Quotas.QuotaDefaults>().Bind(configuration.GetSection("Relay:Quotas"));
         services.AddSingleton<DependencyOutages>();
+        services.AddRelayForwardedHeaders(configuration);
         services.AddSingleton<Readiness>();
         services.AddSingleton<NodeDrain>();
         services.AddSingleton<Core.Quotas.IRateLimiter, Core.Quotas.InMemoryRateLimiter>();

@@ -1112,9 +1112,17 @@
     host.setAttribute("data-bloonio-widget", "");
     host.style.cssText = "all:initial;position:fixed;z-index:2147483000;bottom:0;right:0;width:0;height:0;display:block;";
     var shadow = host.attachShadow({ mode: "open" });
-    var style = document.createElement("style");
-    style.textContent = CSS;
-    shadow.appendChild(style);
+    // A constructed stylesheet where the browser has them: no <style> element, so an embedding site's CSP needs no
+    // 'unsafe-inline' for styles (docs/security.md lists what it needs).
+    if (typeof CSSStyleSheet === "function" && "adoptedStyleSheets" in shadow && "replaceSync" in CSSStyleSheet.prototype) {
+      var sheet = new CSSStyleSheet();
+      sheet.replaceSync(CSS);
+      shadow.adoptedStyleSheets = [sheet];
+    } else {
+      var style = document.createElement("style");
+      style.textContent = CSS;
+      shadow.appendChild(style);
+    }
 
     ui = { host: host, shadow: shadow, items: new Map() };
 
