@@ -29,6 +29,7 @@ public static class DependencyInjection
         });
         services.AddSingleton(new Common.ListenConnections(connectionString));
         services.AddSingleton<MigrationRunner>();
+        services.AddSingleton<Tenants.SecretFormatUpgrade>();
         services.AddSingleton<Caching.RelayCaches>();
         services.AddSingleton<Events.EventCommits>();
         services.AddSingleton<Core.Common.IDependencyFailures, Common.PostgresFailures>();

@@ -21,6 +21,8 @@ if (cli is not null)
 }
 
 await app.Services.GetRequiredService<MigrationRunner>().RunAsync(app.Lifetime.ApplicationStopping);
+await app.Services.GetRequiredService<Bloonio.Relay.Data.Tenants.SecretFormatUpgrade>().RunAsync(app.Lifetime.ApplicationStopping);
+await Bloonio.Relay.Web.Hosting.DataProtectionKeys.ReEncryptAsync(app.Services, app.Lifetime.ApplicationStopping);
 app.Logger.LogInformation("Brain: {Brain}", app.Services.GetRequiredService<Bloonio.Relay.Core.Brain.IBrain>().Name);
 app.UseRelay();
 if (app.Environment.IsDevelopment())

@@ -1,4 +1,4 @@
--- Console accounts (issue 14): a credential version that a password change bumps (console cookies carry it, so a reset
+-- purpose: console accounts (issue 14): a credential version that a password change bumps (console cookies carry it, so a reset
 -- signs every other session out), one-time password reset links, and ASP.NET Core Data Protection's key ring, shared
 -- by every node (its keys are encrypted with Relay:MasterKey before they are stored).
 ALTER TABLE console_users ADD COLUMN credential_version integer NOT NULL DEFAULT 0;

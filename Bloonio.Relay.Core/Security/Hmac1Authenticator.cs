@@ -46,7 +46,7 @@ public sealed class Hmac1Authenticator(
 
         var canonical = Hmac1.Canonical(request.Timestamp!, request.Method, options.Value.PublicPathBase + request.PathAndQuery,
             Hmac1.BodyHash(request.Body.Span));
-        var expected = tenant.ProtectedSecrets.Select(p => Hmac1.Compute(protector.Unprotect(p), canonical)).ToList();
+        var expected = Readable(tenant.ProtectedSecrets, tenantId).Select(secret => Hmac1.Compute(secret, canonical)).ToList();
         if (!Hmac1.Matches(signatures, expected))
         {
             throw new AuthenticationFailedException(ErrorCodes.InvalidSignature, "Invalid signature");
@@ -67,5 +67,28 @@ public sealed class Hmac1Authenticator(
         }
 
         return tenant;
+    }
+
+    /// <summary>The tenant's secrets that decrypt as this tenant's: one that does not (moved from another row, tampered
+    /// with) verifies nothing, and is not an error of the caller's.</summary>
+    private IEnumerable<string> Readable(IEnumerable<byte[]> protectedSecrets, Guid tenantId)
+    {
+        foreach (var protectedSecret in protectedSecrets)
+        {
+            string? secret;
+            try
+            {
+                secret = protector.Unprotect(protectedSecret, SecretPurpose.TenantSecret(tenantId));
+            }
+            catch (System.Security.Cryptography.CryptographicException)
+            {
+                secret = null;
+            }
+
+            if (secret is not null)
+            {
+                yield return secret;
+            }
+        }
     }
 }

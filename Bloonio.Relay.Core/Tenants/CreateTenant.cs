@@ -54,7 +54,7 @@ public sealed class CreateTenantHandler(
 
         var audit = AuditEntry.For(caller, clock, tenant.TenantId, "tenant.created", tenant.TenantId.ToString(),
             new Dictionary<string, object?> { ["name"] = tenant.Name });
-        await tenants.CreateAsync(new NewTenant(tenant, protector.Protect(secret)), audit, cancellationToken);
+        await tenants.CreateAsync(new NewTenant(tenant, protector.Protect(secret, SecretPurpose.TenantSecret(tenant.TenantId))), audit, cancellationToken);
 
         return new CreatedTenant(tenant.TenantId, tenant.Name, tenant.Status, secret, tenant.WidgetPublicKey,
             tenant.OwnerEmail, tenant.Configuration, tenant.Quotas, tenant.CreatedAt);

@@ -53,7 +53,7 @@ public sealed class RotateKeyHandler(ITenantRepository tenants, ISecretProtector
         else
         {
             value = SecretGenerator.NewTenantSecret();
-            found = await tenants.RotateSecretAsync(request.TenantId, protector.Protect(value), previousExpiresAt, audit, rotated, cancellationToken);
+            found = await tenants.RotateSecretAsync(request.TenantId, protector.Protect(value, SecretPurpose.TenantSecret(request.TenantId)), previousExpiresAt, audit, rotated, cancellationToken);
         }
 
         return found

@@ -56,7 +56,7 @@ public sealed class DeliverWebhooksHandler(
         {
             [Hmac1.TenantIdHeader] = delivery.TenantId.ToString(),
             [Hmac1.TimestampHeader] = timestamp,
-            [Hmac1.SignatureHeader] = string.Join(",", secrets.Select(s => Hmac1.Sign(protector.Unprotect(s), timestamp, "POST", pathAndQuery, body))),
+            [Hmac1.SignatureHeader] = string.Join(",", secrets.Select(s => Hmac1.Sign(protector.Unprotect(s, SecretPurpose.TenantSecret(delivery.TenantId)), timestamp, "POST", pathAndQuery, body))),
             ["X-Bloonio-Event-Id"] = delivery.EventId?.ToString() ?? delivery.DeliveryId.ToString(),
             ["X-Bloonio-Event-Type"] = delivery.EventType,
             ["X-Bloonio-Delivery-Attempt"] = attempt.ToString(),

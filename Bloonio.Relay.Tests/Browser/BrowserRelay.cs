@@ -38,7 +38,7 @@ public abstract class BrowserTestBase
         })).ShouldBe(200);
         var secret = Relay.Services.GetRequiredService<Bloonio.Relay.Core.Security.ISecretProtector>().Unprotect(
             (await Relay.Services.GetRequiredService<Bloonio.Relay.Core.Security.ITenantCredentialStore>().FindAsync(DevelopmentSeeder.DemoTenantId, DateTimeOffset.UtcNow, default))!
-            .ProtectedSecrets[0]);
+            .ProtectedSecrets[0], Bloonio.Relay.Core.Security.SecretPurpose.TenantSecret(DevelopmentSeeder.DemoTenantId));
         Demo = new TestTenant(DevelopmentSeeder.DemoTenantId, secret, created.GetProperty("widget_public_key").GetString()!);
 
         _playwright = await Playwright.CreateAsync();

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Bloonio.Relay.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 using NUnit.Framework;
@@ -78,5 +79,34 @@ public sealed class HubSecurityTests : HubTestBase
         _ = visitor.SendAsync("Send", new { client_message_id = "big", text = new string('x', 33 * 1024) });
         await closed.Task.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.That(visitor.State, Is.EqualTo(HubConnectionState.Disconnected));
+    }
+
+    [Test]
+    public async Task ATokenReplacedWhileConnectedIsRefusedAtItsNextCall()
+    {
+        var email = $"tv-{Guid.NewGuid():N}@example.com";
+        var op = await ConnectAsync("/hubs/operator", await OperatorTokenAsync(null, email: email));
+        await InvokeAsync(op, "ListQueue");
+        var closed = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        op.Closed += e =>
+        {
+            closed.TrySetResult(e);
+            return Task.CompletedTask;
+        };
+
+        // Another node's change whose cluster event this node never got: the row moves on, only the cache is dropped.
+        await using (var db = new Npgsql.NpgsqlConnection(TestDatabase.ConnectionString))
+        {
+            await db.OpenAsync();
+            await using var bump = new Npgsql.NpgsqlCommand(
+                "UPDATE operator_memberships SET token_version = token_version + 1 WHERE tenant_id = @t", db);
+            bump.Parameters.AddWithValue("t", Tenant.TenantId);
+            Assert.That(await bump.ExecuteNonQueryAsync(), Is.EqualTo(1));
+        }
+
+        RelayFactory.Shared.Services.GetRequiredService<Bloonio.Relay.Data.Caching.RelayCaches>().InvalidateOperators(Tenant.TenantId);
+        Assert.CatchAsync(() => InvokeAsync(op, "ListQueue"), "the call is refused");
+        var reason = await closed.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.That(reason?.Message, Does.Contain("membership_inactive: This operator token is no longer valid"), "closed, told why");
     }
 }

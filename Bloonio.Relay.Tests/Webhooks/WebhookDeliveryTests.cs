@@ -181,7 +181,7 @@ public sealed class WebhookDeliveryTests : OwnRelayTestBase
             await Dapper.SqlMapper.ExecuteAsync(connection, """
                 INSERT INTO tenant_secrets (secret_id, tenant_id, ciphertext, created_at, expires_at)
                 VALUES (gen_random_uuid(), @TenantId, @ciphertext, now() - interval '1 day', now() + interval '1 hour')
-                """, new { Tenant.TenantId, ciphertext = protector.Protect(previous) });
+                """, new { Tenant.TenantId, ciphertext = protector.Protect(previous, Bloonio.Relay.Core.Security.SecretPurpose.TenantSecret(Tenant.TenantId)) });
         }
 
         _receiver.Secrets.Add(previous);

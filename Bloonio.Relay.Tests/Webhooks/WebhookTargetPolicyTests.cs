@@ -31,6 +31,15 @@ public sealed class WebhookTargetPolicyTests
     [TestCase("https://mixed.example.test/hook")]
     [TestCase("https://user:pass@public.example.test/hook")]
     [TestCase("http://public.example.test/hook")]
+    [TestCase("https://[::127.0.0.1]/hook")]
+    [TestCase("https://[::10.0.0.1]/hook")]
+    [TestCase("https://[2002:7f00:1::]/hook")]
+    [TestCase("https://[2002:a9fe:a9fe::1]/hook")]
+    [TestCase("https://[64:ff9b::7f00:1]/hook")]
+    [TestCase("https://[64:ff9b::a9fe:a9fe]/hook")]
+    [TestCase("https://[2001:0:4136:e378:8000:63bf:80ff:fffe]/hook")]
+    [TestCase("https://[2001:0:7f00:1:8000:63bf:3fff:fdd2]/hook")]
+    [TestCase("https://[64:ff9b:1::1]/hook")]
     public async Task RefusedInProduction(string url) =>
         Assert.That(await WebhookTargetPolicy.CheckUrlAsync(url, allowInsecure: false, ResolveOrLocalhost, default), Is.Not.Null);
 
@@ -52,6 +61,10 @@ public sealed class WebhookTargetPolicyTests
     [TestCase("100.64.0.1", false)]
     [TestCase("fe80::1", false)]
     [TestCase("2606:2800:220:1:248:1893:25c8:1946", true)]
+    [TestCase("::5db8:d70e", true)]
+    [TestCase("2002:5db8:d70e::1", true)]
+    [TestCase("64:ff9b::5db8:d70e", true)]
+    [TestCase("2002:0a00:0001::1", false)]
     public void ConnectedAddresses(string address, bool allowed) =>
         Assert.That(WebhookTargetPolicy.IsAllowed(IPAddress.Parse(address), allowInsecure: false), Is.EqualTo(allowed));
 

@@ -40,6 +40,7 @@ public static class RelayCli
         try
         {
             await provider.GetRequiredService<MigrationRunner>().RunAsync(CancellationToken.None);
+            await provider.GetRequiredService<Bloonio.Relay.Data.Tenants.SecretFormatUpgrade>().RunAsync(CancellationToken.None);
             var mediator = provider.GetRequiredService<IMediator>();
             object? result = args switch
             {

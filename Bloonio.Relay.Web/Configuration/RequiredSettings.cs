@@ -21,6 +21,12 @@ public static class RequiredSettings
             missing.Add("Relay:MasterKey must be base64 of exactly 32 bytes");
         }
 
+        var previous = (configuration["Relay:PreviousMasterKeys"] ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (previous.Any(k => !IsBase64OfLength(k, 32)))
+        {
+            missing.Add("Relay:PreviousMasterKeys must be a comma-separated list of base64 keys of exactly 32 bytes");
+        }
+
         if (JwtKeyRing.TryParse(configuration.GetSection("Relay:Jwt"), out _) is { } error)
         {
             missing.Add(error);

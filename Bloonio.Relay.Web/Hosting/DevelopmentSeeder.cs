@@ -39,7 +39,7 @@ public static class DevelopmentSeeder
         {
             var credentials = await provider.GetRequiredService<ITenantCredentialStore>()
                 .FindAsync(DemoTenantId, provider.GetRequiredService<TimeProvider>().GetUtcNow(), ct);
-            secret = provider.GetRequiredService<ISecretProtector>().Unprotect(credentials!.ProtectedSecrets[0]);
+            secret = provider.GetRequiredService<ISecretProtector>().Unprotect(credentials!.ProtectedSecrets[0], SecretPurpose.TenantSecret(DemoTenantId));
         }
 
         var tenant = (await tenants.GetAsync(DemoTenantId, ct))!;

@@ -102,6 +102,24 @@ public sealed class NodeDrain(IConfiguration configuration, IHostApplicationLife
         }
     }
 
+    /// <summary>Closes one connection with a reason its client reads (SignalR's close message), not inviting a reconnect.</summary>
+    public async Task CloseAsync(string connectionId, string reason)
+    {
+        if (_connections.TryGetValue(connectionId, out var connection))
+        {
+            try
+            {
+                await connection.WriteAsync(new CloseMessage(reason, allowReconnect: false));
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or IOException or InvalidOperationException)
+            {
+                // Already going.
+            }
+
+            connection.Abort();
+        }
+    }
+
     /// <summary>What SignalR sends when a server stops gracefully: the official clients reconnect at once.</summary>
     private static async Task CloseForReconnectAsync(HubConnectionContext connection)
     {

@@ -64,13 +64,16 @@ public static class RelayWebServices
         services.AddOptions<Core.Quotas.QuotaDefaults>().Bind(configuration.GetSection("Relay:Quotas"));
         services.AddSingleton<DependencyOutages>();
         services.AddRelayForwardedHeaders(configuration);
+        services.AddRelayDataProtection();
         services.AddSingleton<Readiness>();
         services.AddSingleton<NodeDrain>();
         services.AddSingleton<Core.Quotas.IRateLimiter, Core.Quotas.InMemoryRateLimiter>();
         services.AddRelayData(configuration.GetConnectionString("Relay")!);
         JwtKeyRing.TryParse(configuration.GetSection("Relay:Jwt"), out var keyRing);
         services.AddSingleton(keyRing);
-        services.AddSingleton<ISecretProtector>(new AesGcmSecretProtector(Convert.FromBase64String(configuration["Relay:MasterKey"]!.Trim())));
+        services.AddSingleton<ISecretProtector>(new AesGcmSecretProtector(Convert.FromBase64String(configuration["Relay:MasterKey"]!.Trim()),
+            (configuration["Relay:PreviousMasterKeys"] ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(Convert.FromBase64String).ToList()));
         services.AddSingleton<RelayTokenFactory>();
         services.AddSingleton<IOperatorTokenIssuer, JwtOperatorTokenIssuer>();
         services.AddSingleton<OperatorTokenValidator>();
@@ -128,7 +131,8 @@ public static class RelayWebServices
         services.AddSignalR(o =>
             {
                 o.MaximumReceiveMessageSize = 32 * 1024;
-                o.AddFilter<HubErrorFilter>();
+                o.AddFilter<HubErrorFilter>(); // outermost: maps what the filters inside it throw
+                o.AddFilter<OperatorTokenFilter>();
             })
             .AddJsonProtocol(o => HubJson.Configure(o.PayloadSerializerOptions))
             .AddMessagePackProtocol(o => o.SerializerOptions = HubMessagePack.Options)

@@ -25,6 +25,8 @@ public sealed class WebhookSender : IWebhookSender, IDisposable
         {
             AllowAutoRedirect = false,
             UseCookies = false,
+            // Never through a proxy (HTTPS_PROXY and the like): the connect callback below must see the real target.
+            UseProxy = false,
             PooledConnectionLifetime = TimeSpan.FromMinutes(2),
             ConnectCallback = async (context, ct) =>
             {
