@@ -39,6 +39,8 @@ public static class DependencyInjection
         services.AddScoped<Assignments.OperatorAccess>();
         services.AddScoped<Assignments.QueueNotifications>();
         services.AddSingleton<Quotas.MonthlyMessageGate>();
+        services.AddSingleton<WebhookFailures>();
+        services.AddSingleton<BrainFailures>();
         return services;
     }
 

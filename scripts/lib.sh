@@ -62,6 +62,16 @@ ensure_redis() {
   fi
 }
 
+# Prometheus and promtool (Debian's package), for the observability tests: a real Prometheus scrapes the relay, and
+# promtool checks the alert rules. The package's own service is not started: tests run their own instance.
+ensure_prometheus() {
+  if ! command -v prometheus >/dev/null 2>&1 || ! command -v promtool >/dev/null 2>&1; then
+    log "Installing Prometheus (Debian package)"
+    apt_install --no-install-recommends prometheus
+    $SUDO systemctl disable --now prometheus >/dev/null 2>&1 || true
+  fi
+}
+
 # Debian's Chromium at /usr/bin/chromium, for the browser tests (Playwright drives it; nothing is downloaded).
 ensure_chromium() {
   if [ ! -x /usr/bin/chromium ]; then

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the whole test suite against real services: installs and starts PostgreSQL, Redis and Chromium if needed,
+# Runs the whole test suite against real services: installs and starts PostgreSQL, Redis, Prometheus and Chromium if needed,
 # installs the npm packages of the Node end-to-end test,
 # then `dotnet test` with a TRX report in TestResults/, and prints "tests: N passed, N failed".
 set -euo pipefail
@@ -9,6 +9,7 @@ source scripts/lib.sh
 ensure_dotnet
 ensure_postgres
 ensure_redis
+ensure_prometheus
 ensure_chromium
 ensure_node_packages
 

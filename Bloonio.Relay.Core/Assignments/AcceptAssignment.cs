@@ -27,6 +27,7 @@ public sealed class AcceptAssignmentHandler(
         var outcome = (await transitions.RunAsync(new TransitionCommand(request.TenantId, SessionTrigger.Accept, clock.GetUtcNow(),
             AssignmentId: request.AssignmentId, OperatorId: request.OperatorId).HeldBy(membership, tenant), cancellationToken))!;
         var accepted = outcome.After!;
+        RelayTelemetry.TimeToAccept.Record(Math.Max(0, ((accepted.AssignedAt ?? clock.GetUtcNow()) - accepted.WaitingSince).TotalSeconds));
 
         await notifier.AssignmentRemovedAsync(accepted, "accepted", cancellationToken);
         await notifier.AssignmentAssignedAsync(accepted, cancellationToken);

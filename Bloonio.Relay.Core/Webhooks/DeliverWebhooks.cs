@@ -1,4 +1,5 @@
 using System.Text;
+using Bloonio.Relay.Core.Common;
 using Bloonio.Relay.Core.Security;
 using MediatR;
 
@@ -12,7 +13,8 @@ namespace Bloonio.Relay.Core.Webhooks;
 public sealed record DeliverWebhooksCommand(int Limit = 50, int Rounds = 10) : IRequest<int>;
 
 public sealed class DeliverWebhooksHandler(
-    IWebhookStore store, IWebhookSender sender, ITenantCredentialStore credentials, ISecretProtector protector, TimeProvider clock)
+    IWebhookStore store, IWebhookSender sender, ITenantCredentialStore credentials, ISecretProtector protector, TimeProvider clock,
+    WebhookFailures failures)
     : IRequestHandler<DeliverWebhooksCommand, int>
 {
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(60);
@@ -43,6 +45,18 @@ public sealed class DeliverWebhooksHandler(
         var result = await sender.SendAsync(delivery.Url, body, headers, ct);
         var now = clock.GetUtcNow();
         var outcome = WebhookRetryPolicy.Decide(result.StatusCode, result.RetryAfter, attempt, now, Random.Shared.NextDouble() * 2 - 1);
+        var label = result.StatusCode is null ? "unreachable" : outcome.Status == DeliveryStatuses.Delivered ? "delivered" : outcome.Status == DeliveryStatuses.Failed ? "failed" : "retry";
+        RelayTelemetry.WebhookDeliveries.Add(1, new KeyValuePair<string, object?>("outcome", label));
+        RelayTelemetry.WebhookDuration.Record(result.LatencyMs / 1000.0);
+        var endpoint = $"of tenant {delivery.TenantId} to {new Uri(delivery.Url).Authority}";
+        if (outcome.Status == DeliveryStatuses.Delivered)
+        {
+            failures.Succeeded("Webhook delivery", endpoint);
+        }
+        else
+        {
+            failures.Failed("Webhook delivery", endpoint, result.Error ?? $"HTTP {result.StatusCode}");
+        }
         await store.RecordAsync(delivery,
             new AttemptRecord(attempt, result.StatusCode, result.LatencyMs, result.ResponseExcerpt, result.Error, now), outcome, now, ct);
     }

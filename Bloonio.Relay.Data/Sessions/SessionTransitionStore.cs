@@ -101,6 +101,8 @@ public sealed class SessionTransitionStore(NpgsqlDataSource dataSource, EventCom
 
     private async Task WriteAppendsAsync()
     {
+        // The writer outlives the call that started it: it belongs to no request's trace (each batch has its own span).
+        System.Diagnostics.Activity.Current = null;
         // Appends put off by a batch (their session was locked elsewhere) lead the next one, in their order.
         var carried = new List<PendingAppend>();
         while (carried.Count > 0 || await _appends.Reader.WaitToReadAsync())
@@ -118,6 +120,10 @@ public sealed class SessionTransitionStore(NpgsqlDataSource dataSource, EventCom
     /// <returns>The appends put off to the next batch.</returns>
     private async Task<List<PendingAppend>> WriteBatchAsync(IReadOnlyList<PendingAppend> batch)
     {
+        // One span per batch, in the first caller's trace and linked to the others', so a message's trace reaches PostgreSQL.
+        using var span = RelayTelemetry.Source.StartActivity("relay.append_batch", System.Diagnostics.ActivityKind.Internal, batch[0].Caller,
+            links: batch.Skip(1).Where(a => a.Caller != default).Select(a => new System.Diagnostics.ActivityLink(a.Caller)));
+        span?.SetTag("relay.batch.size", batch.Count);
         object[] results;
         try
         {
@@ -306,6 +312,10 @@ public sealed class SessionTransitionStore(NpgsqlDataSource dataSource, EventCom
         if (inserts.Count > 0)
         {
             commits.Committed();
+            foreach (var message in inserts)
+            {
+                RelayTelemetry.MessageStored(message.TenantId, message.Sender.Type);
+            }
         }
 
         return results;
@@ -321,6 +331,9 @@ public sealed class SessionTransitionStore(NpgsqlDataSource dataSource, EventCom
 
     private sealed record PendingAppend(Guid TenantId, Guid SessionId, NewMessage Message, Author Author, Guid? AuthorId)
     {
+        /// <summary>The caller's trace: the batch that writes this append is part of it (or linked to it).</summary>
+        public System.Diagnostics.ActivityContext Caller { get; } = System.Diagnostics.Activity.Current?.Context ?? default;
+
         /// <summary>How many batches put this append off because its session was locked elsewhere.</summary>
         public int Deferrals { get; set; }
 
@@ -405,6 +418,7 @@ public sealed class SessionTransitionStore(NpgsqlDataSource dataSource, EventCom
             var n = command.Notice ?? throw new InvalidOperationException($"{transition.Trigger} writes a notice; none was given");
             notice = new JournalMessage(n.MessageId, session.TenantId, session.SessionId, session.LastSeq, n.Sender, n.Text, null, n.CreatedAt);
             await JournalWriter.InsertAsync(connection, tx, notice, ct);
+            RelayTelemetry.MessageStored(session.TenantId, n.Sender.Type); // counted before the commit: a rolled-back notice is rare
         }
 
         var outcome = new TransitionOutcome(transition, session, before, after, notice);

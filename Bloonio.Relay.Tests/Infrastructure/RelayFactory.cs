@@ -14,7 +14,8 @@ namespace Bloonio.Relay.Tests.Infrastructure;
 /// The relay in process, on the run's real PostgreSQL database, with a controllable clock and captured logs.
 /// Most tests share one instance (<see cref="Shared"/>); tests that change settings build their own.
 /// </summary>
-public sealed class RelayFactory(IReadOnlyDictionary<string, string?>? settings = null) : WebApplicationFactory<Program>
+public sealed class RelayFactory(IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
+    : WebApplicationFactory<Program>
 {
     public const string AdminApiKey = "test-admin-key-0123456789";
     public static readonly string MasterKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
@@ -71,11 +72,12 @@ public sealed class RelayFactory(IReadOnlyDictionary<string, string?>? settings 
             builder.UseSetting(key, value);
         }
 
-        builder.ConfigureTestServices(services =>
+        builder.ConfigureTestServices(collection =>
         {
-            services.RemoveAll<TimeProvider>();
-            services.AddSingleton<TimeProvider>(Clock);
-            services.AddSingleton<ILoggerProvider>(Logs);
+            collection.RemoveAll<TimeProvider>();
+            collection.AddSingleton<TimeProvider>(Clock);
+            collection.AddSingleton<ILoggerProvider>(Logs);
+            services?.Invoke(collection);
         });
     }
 }

@@ -18,7 +18,7 @@ namespace Bloonio.Relay.Web.Brain;
 /// the client's resilience pipeline (<see cref="BrainCircuit"/>, one per node); every failure surfaces as
 /// <see cref="BrainUnavailableException"/> (the bot lane then escalates, the outbox retries persistence later).
 /// </summary>
-public sealed class HttpBrain(HttpClient http) : IBrain
+public sealed class HttpBrain(HttpClient http, BrainFailures failures) : IBrain
 {
     public string Name => "brain " + http.BaseAddress;
 
@@ -32,7 +32,7 @@ public sealed class HttpBrain(HttpClient http) : IBrain
             routing_key = r.RoutingKey,
             metadata = new { },
         };
-        var reply = await PostAsync<ReplyResponse>(r.TenantId, $"/internal/v1/sessions/{r.SessionId}/reply", body, ct);
+        var reply = await PostAsync<ReplyResponse>("reply", r.TenantId, $"/internal/v1/sessions/{r.SessionId}/reply", body, ct);
         // The brain is another service: what it says is cleaned to what the journal can hold (no control characters).
         return new BrainReply(TextPolicy.Clean(reply.Reply?.Text, multiline: true),
             reply.Reply?.Sources?.Select(s => new BrainSource(TextPolicy.Clean(s.Title, multiline: false) ?? "", TextPolicy.Clean(s.Url, multiline: false))).ToList() ?? [],
@@ -47,12 +47,12 @@ public sealed class HttpBrain(HttpClient http) : IBrain
             visitor = new { visitor_id = r.Visitor.VisitorId, display_name = r.Visitor.DisplayName, email = r.Visitor.Email },
             transcript_tail = r.TranscriptTail,
         };
-        return (await PostAsync<TicketResponse>(r.TenantId, "/internal/v1/tickets", body, ct)).TicketId
+        return (await PostAsync<TicketResponse>("ticket", r.TenantId, "/internal/v1/tickets", body, ct)).TicketId
             ?? throw new BrainUnavailableException("The brain answered without a ticket_id");
     }
 
     public async Task PersistAsync(Guid tenantId, Guid sessionId, IReadOnlyList<PersistedMessage> messages, CancellationToken ct) =>
-        await PostAsync<System.Text.Json.JsonElement>(tenantId, $"/internal/v1/sessions/{sessionId}/messages", new
+        await PostAsync<System.Text.Json.JsonElement>("persist", tenantId, $"/internal/v1/sessions/{sessionId}/messages", new
         {
             tenant_id = tenantId,
             messages = messages.Select(m => new
@@ -61,7 +61,33 @@ public sealed class HttpBrain(HttpClient http) : IBrain
             }),
         }, ct);
 
-    private async Task<T> PostAsync<T>(Guid tenantId, string path, object body, CancellationToken ct)
+    /// <summary>One call: measured (<c>relay.brain.calls</c>, <c>relay.brain.call.duration</c>), failures logged once per burst.</summary>
+    private async Task<T> PostAsync<T>(string operation, Guid tenantId, string path, object body, CancellationToken ct)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var outcome = "failed";
+        try
+        {
+            var result = await SendAsync<T>(tenantId, path, body, ct);
+            outcome = "ok";
+            failures.Succeeded("Brain", operation);
+            return result;
+        }
+        catch (BrainUnavailableException ex)
+        {
+            outcome = ex.InnerException is BrokenCircuitException ? "circuit_open" : "failed";
+            failures.Failed("Brain", operation, ex.InnerException?.Message ?? ex.Message);
+            throw;
+        }
+        finally
+        {
+            var operationTag = new KeyValuePair<string, object?>("operation", operation);
+            RelayTelemetry.BrainCalls.Add(1, operationTag, new KeyValuePair<string, object?>("outcome", outcome));
+            RelayTelemetry.BrainDuration.Record(clock.Elapsed.TotalSeconds, operationTag);
+        }
+    }
+
+    private async Task<T> SendAsync<T>(Guid tenantId, string path, object body, CancellationToken ct)
     {
         var bytes = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(body, RelayJson.Options));
         using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new ByteArrayContent(bytes) };

@@ -57,6 +57,7 @@ public static class DevelopmentSeeder
               API docs           {{baseUrl}}/swagger
               console            {{baseUrl}}/console   ({{DemoOwnerEmail}} / {{DemoOwnerPassword}})
               widget demo        {{baseUrl}}/demo
+              metrics            {{baseUrl}}/metrics   (readiness: {{baseUrl}}/readyz)
 
             Try the Operators page from another terminal (signer: docs/signers/sign.sh):
               export BASE_URL={{baseUrl}} TENANT_ID={{tenant.TenantId}} TENANT_SECRET={{secret}} ADMIN_API_KEY={{options.AdminApiKey}}

@@ -146,15 +146,19 @@ public sealed class DrainingHubLifetimeManager<THub>(IServiceProvider services, 
         ? ActivatorUtilities.CreateInstance<Scaling.LocalFallbackHubLifetimeManager<THub>>(services)
         : new DefaultHubLifetimeManager<THub>(services.GetRequiredService<ILogger<DefaultHubLifetimeManager<THub>>>());
 
+    private static readonly KeyValuePair<string, object?> HubLabel = new("hub", typeof(THub).Name.Replace("Hub", "", StringComparison.Ordinal).ToLowerInvariant());
+
     public override async Task OnConnectedAsync(HubConnectionContext connection)
     {
         await _inner.OnConnectedAsync(connection);
         drain.Connected(connection);
+        Core.Common.RelayTelemetry.HubConnections.Add(1, HubLabel);
     }
 
     public override async Task OnDisconnectedAsync(HubConnectionContext connection)
     {
         drain.Disconnected(connection);
+        Core.Common.RelayTelemetry.HubConnections.Add(-1, HubLabel);
         await _inner.OnDisconnectedAsync(connection);
     }
 

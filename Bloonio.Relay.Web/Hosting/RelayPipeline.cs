@@ -1,3 +1,4 @@
+using Bloonio.Relay.Web.Observability;
 using Bloonio.Relay.Web.Auth;
 using Bloonio.Relay.Web.Http;
 using Bloonio.Relay.Web.Hubs;
@@ -12,6 +13,7 @@ public static class RelayPipeline
         // Created now, not on first use: with Redis it subscribes to the other nodes' membership and suspension events.
         app.Services.GetRequiredService<Scaling.ClusterMembershipListener>();
         app.UseRelaySecurityHeaders(); // forwarded headers first; then headers on every answer, errors included
+        app.UseRelayObservability(); // /metrics, and a summary line per REST call (around the exception handler: final statuses)
         app.UseExceptionHandler();
         app.UseStatusCodePages(ApiStatusCodes.WriteEnvelopeAsync);
 

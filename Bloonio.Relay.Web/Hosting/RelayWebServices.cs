@@ -6,6 +6,7 @@ using Bloonio.Relay.Data.Security;
 using Bloonio.Relay.Web.Auth;
 using Bloonio.Relay.Web.Configuration;
 using Bloonio.Relay.Web.ConsolePages;
+using Bloonio.Relay.Web.Observability;
 using Bloonio.Relay.Web.Scaling;
 using Bloonio.Relay.Core.Brain;
 using Bloonio.Relay.Core.Sessions;
@@ -35,6 +36,8 @@ public static class RelayWebServices
         {
             throw new RelayConfigurationException(missing);
         }
+
+        builder.AddRelayObservability();
 
         if (string.IsNullOrEmpty(configuration["urls"]) && string.IsNullOrEmpty(configuration["ASPNETCORE_URLS"]))
         {

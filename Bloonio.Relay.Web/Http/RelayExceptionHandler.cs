@@ -24,6 +24,11 @@ public sealed class RelayExceptionHandler(Hosting.DependencyOutages outages, ILo
             _ => null,
         };
 
+        if (envelope?.StatusCode == 429)
+        {
+            RelayTelemetry.Refused(envelope.ErrorCode ?? ErrorCodes.RateLimited);
+        }
+
         if (envelope is null)
         {
             if (exception is OperationCanceledException && httpContext.RequestAborted.IsCancellationRequested)

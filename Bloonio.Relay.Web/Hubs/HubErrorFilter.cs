@@ -58,9 +58,20 @@ public sealed class HubErrorFilter(Hosting.DependencyOutages outages, Hosting.No
             throw new HubException(Stopping); // a call after the drain began: the client retries on its next connection
         }
 
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var outcome = "ok";
         try
         {
             return await next(context);
+        }
+        catch (HubException ex)
+        {
+            outcome = ex.Message.Split(':')[0];
+            throw;
+        }
+        catch (RelayException ex) when (Outcome(ex, out outcome))
+        {
+            throw; // never: Outcome only records it
         }
         catch (ValidationFailedException ex)
         {
@@ -76,6 +87,7 @@ public sealed class HubErrorFilter(Hosting.DependencyOutages outages, Hosting.No
         }
         catch (Exception ex) when (Hosting.DependencyOutages.Cause(ex) is { } dependency)
         {
+            outcome = ErrorCodes.Unavailable;
             throw Unavailable(ex, dependency);
         }
         catch (Exception ex) when (ex is not HubException and not OperationCanceledException)
@@ -83,11 +95,28 @@ public sealed class HubErrorFilter(Hosting.DependencyOutages outages, Hosting.No
             var correlation = Guid.NewGuid().ToString("N")[..12];
             logger.LogError(ex, "Unhandled hub exception {CorrelationId} in {Hub}.{Method}", correlation,
                 context.Hub.GetType().Name, context.HubMethodName);
+            outcome = ErrorCodes.InternalError;
             throw new HubException($"{ErrorCodes.InternalError}: internal error ({correlation})");
         }
         finally
         {
             drain.Exit();
+            var hub = new KeyValuePair<string, object?>("hub", context.Hub is OperatorHub ? "operator" : "visitor");
+            var method = new KeyValuePair<string, object?>("method", context.HubMethodName);
+            RelayTelemetry.HubInvocations.Add(1, hub, method, new KeyValuePair<string, object?>("outcome", outcome));
+            RelayTelemetry.HubInvocationDuration.Record(clock.Elapsed.TotalSeconds, hub, method);
         }
+    }
+
+    /// <summary>Records a refusal's code for the call's metrics (and rate-limit refusals on their own); always false.</summary>
+    private static bool Outcome(RelayException ex, out string outcome)
+    {
+        outcome = ex.ErrorCode;
+        if (ex.StatusCode == 429)
+        {
+            RelayTelemetry.Refused(ex.ErrorCode);
+        }
+
+        return false;
     }
 }

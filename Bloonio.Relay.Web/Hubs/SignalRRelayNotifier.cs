@@ -1,3 +1,4 @@
+using Bloonio.Relay.Core.Common;
 using Bloonio.Relay.Core.Assignments;
 using Bloonio.Relay.Core.Sessions;
 using Microsoft.AspNetCore.SignalR;
@@ -10,11 +11,14 @@ public sealed class SignalRRelayNotifier(IHubContext<VisitorHub> visitors, IHubC
     public async Task MessageAsync(JournalMessage message, Guid? assignedOperatorId, CancellationToken ct)
     {
         var payload = MessageEvent.From(message);
+        using var span = RelayTelemetry.Source.StartActivity("relay.push");
         await visitors.Clients.Group(RelayGroups.Session(message.TenantId, message.SessionId)).SendAsync("message", payload, ct);
+        RelayTelemetry.MessagesPushed.Add(1, new KeyValuePair<string, object?>("audience", "visitor"));
         if (assignedOperatorId is { } op)
         {
             // To the operator wherever it is connected (every tab, every node), so a transfer needs no group changes.
             await operators.Clients.Group(RelayGroups.Operator(message.TenantId, op)).SendAsync("message", payload, ct);
+            RelayTelemetry.MessagesPushed.Add(1, new KeyValuePair<string, object?>("audience", "operator"));
         }
     }
 

@@ -31,6 +31,15 @@ public sealed class RelayApi(string baseUrl) : IDisposable
             environment["Relay__Redis"] = redis;
         }
 
+        // BENCH_RELAY_<name>=<value> sets <name> for the relay's nodes only (e.g. BENCH_RELAY_Relay__Metrics__Enabled=false).
+        foreach (System.Collections.DictionaryEntry variable in System.Environment.GetEnvironmentVariables())
+        {
+            if (variable.Key is string name && name.StartsWith("BENCH_RELAY_", StringComparison.Ordinal))
+            {
+                environment[name["BENCH_RELAY_".Length..]] = (string)variable.Value!;
+            }
+        }
+
         return environment;
     }
 
