@@ -40,6 +40,7 @@ public static class DependencyInjection
         services.AddSingleton<ITenantRepository>(p => p.GetRequiredService<TenantRepository>());
         services.AddSingleton<ITenantCredentialStore>(p => p.GetRequiredService<TenantRepository>());
         services.AddSingleton<IOperatorRepository, OperatorRepository>();
+        services.AddSingleton<Core.Workspace.IWorkspaceRepository, Workspace.WorkspaceRepository>();
         services.AddSingleton<PostgresReplayCache>();
         services.AddSingleton<Core.Sessions.ISessionRepository, Sessions.SessionRepository>();
         services.AddSingleton<Core.Assignments.IAssignmentRepository, Sessions.AssignmentRepository>();

@@ -21,6 +21,9 @@ public interface IRelayNotifier
     /// <summary>Typing or read state (not stored): to the visitors and the assigned operator; each side ignores its own.</summary>
     Task SignalAsync(Guid tenantId, Guid sessionId, Guid? assignedOperatorId, string kind, object payload, CancellationToken ct);
 
+    /// <summary>To the operators of a session's queue (its routing key's and the tenant-wide ones) and its holder: notes, viewing.</summary>
+    Task ToSessionOperatorsAsync(Guid tenantId, string? routingKey, Guid? assignedOperatorId, string kind, object payload, CancellationToken ct);
+
     /// <summary>The session closed under an operator (the visitor left, or the backend closed it).</summary>
     Task SessionClosedAsync(Guid tenantId, Guid sessionId, Guid operatorId, CancellationToken ct);
 

@@ -19,10 +19,19 @@ public sealed class RetentionStore(NpgsqlDataSource dataSource) : IRetentionStor
                 DELETE FROM messages WHERE message_id IN (
                     SELECT m.message_id FROM sessions s JOIN messages m ON m.session_id = s.session_id
                     WHERE s.status = 'closed' AND s.closed_at < @cutoff LIMIT @Batch)
+                """, cutoff, ct)
+            + await RepeatAsync("""
+                DELETE FROM session_notes WHERE note_id IN (
+                    SELECT n.note_id FROM sessions s JOIN session_notes n ON n.session_id = s.session_id
+                    WHERE s.status = 'closed' AND s.closed_at < @cutoff LIMIT @Batch)
                 """, cutoff, ct),
             await RepeatAsync("""
                 UPDATE events SET data = data - 'text' WHERE event_id IN (
                     SELECT event_id FROM events WHERE type = 'message.created' AND data ? 'text' AND created_at < @cutoff LIMIT @Batch)
+                """, cutoff, ct)
+            + await RepeatAsync("""
+                UPDATE events SET data = data - 'text' WHERE event_id IN (
+                    SELECT event_id FROM events WHERE type = 'note.created' AND data ? 'text' AND created_at < @cutoff LIMIT @Batch)
                 """, cutoff, ct),
             await RepeatAsync("""
                 UPDATE webhook_deliveries SET payload = payload #- '{data,text}' WHERE delivery_id IN (

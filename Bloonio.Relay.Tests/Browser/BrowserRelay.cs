@@ -74,9 +74,10 @@ public abstract class BrowserTestBase
         TestContext.AddTestAttachment(path, name);
     }
 
-    protected async Task<string> OperatorTokenAsync(string email, string name)
+    protected async Task<string> OperatorTokenAsync(string email, string name, string[]? routingKeys = null)
     {
-        (await Api.SignedAsync(Demo, HttpMethod.Post, "/api/v1/relay/provision/operator", new { email, display_name = name })).ShouldBe(201);
+        (await Api.SignedAsync(Demo, HttpMethod.Post, "/api/v1/relay/provision/operator", new { email, display_name = name, routing_keys = routingKeys }))
+            .ShouldBe(201);
         return (await Api.SignedAsync(Demo, HttpMethod.Post, "/api/v1/relay/fetch/operator-token", new { email }, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - 1))
             .ShouldBe(200).Data.GetProperty("operator_token").GetString()!;
     }

@@ -142,4 +142,20 @@ public sealed partial class ConsoleTests : TenantTestBase
         var signIn = await PostAsync(Browser(), "/console/login", new() { ["email"] = "new-admin@console.test", ["password"] = "a long enough password" });
         Assert.That(signIn.StatusCode, Is.EqualTo(HttpStatusCode.Redirect));
     }
+
+    [Test]
+    public async Task CannedRepliesAreManagedFromTheConsole()
+    {
+        var browser = await SignedInAsync(await MemberAsync("owner"));
+        var saved = await PostAsync(browser, "/console/canned",
+            new() { ["title"] = "Refund", ["shortcut"] = "/refund", ["text"] = "Hi {{visitor.name}}, your refund is on its way." }, "/console/canned");
+        Assert.That(saved.StatusCode, Is.EqualTo(HttpStatusCode.Redirect));
+        var page = await (await browser.GetAsync("/console/canned")).Content.ReadAsStringAsync();
+        Assert.That(page, Does.Contain("/refund").And.Contain("your refund is on its way"));
+        var refused = await PostAsync(browser, "/console/canned", new() { ["title"] = "Bad", ["shortcut"] = "Not OK", ["text"] = "x" }, "/console/canned");
+        Assert.That(refused.StatusCode, Is.EqualTo(HttpStatusCode.UnprocessableEntity));
+        Assert.That(await refused.Content.ReadAsStringAsync(), Does.Contain("shortcut"));
+        var listed = (await Api.SignedAsync(Tenant, HttpMethod.Get, "/api/v1/relay/canned-responses")).ShouldBe(200).Data;
+        Assert.That(listed.EnumerateArray().Select(c => c.GetProperty("shortcut").GetString()), Is.EqualTo(new[] { "refund" }));
+    }
 }

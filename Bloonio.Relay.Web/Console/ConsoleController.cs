@@ -204,6 +204,28 @@ public sealed class ConsoleController(IMediator mediator) : Controller
         }
     }
 
+    [HttpGet("canned"), ConsoleManage]
+    public async Task<IActionResult> Canned(CancellationToken ct) =>
+        View(new CannedModel(Ctx, await mediator.Send(new Core.Workspace.ListCannedResponsesQuery(TenantId), ct), null, null));
+
+    [HttpPost("canned"), ConsoleManage]
+    public async Task<IActionResult> SaveCanned([FromForm] Guid? cannedId, [FromForm] string? title, [FromForm] string? shortcut, [FromForm] string? text,
+        [FromForm] string? routingKey, CancellationToken ct) =>
+        await AttemptAsync(
+            () => mediator.Send(new Core.Workspace.SaveCannedResponseCommand(TenantId, cannedId, title, shortcut?.Trim().TrimStart('/'), text,
+                string.IsNullOrWhiteSpace(routingKey) ? null : routingKey.Trim()), ct),
+            async (errors, message) => View("Canned", new CannedModel(Ctx, await mediator.Send(new Core.Workspace.ListCannedResponsesQuery(TenantId), ct),
+                message, errors)),
+            "/console/canned");
+
+    [HttpPost("canned/delete"), ConsoleManage]
+    public async Task<IActionResult> DeleteCanned([FromForm] Guid cannedId, CancellationToken ct) =>
+        await AttemptAsync(
+            () => mediator.Send(new Core.Workspace.DeleteCannedResponseCommand(TenantId, cannedId), ct),
+            async (errors, message) => View("Canned", new CannedModel(Ctx, await mediator.Send(new Core.Workspace.ListCannedResponsesQuery(TenantId), ct),
+                message, errors)),
+            "/console/canned");
+
     [HttpGet("settings"), ConsoleManage]
     public async Task<IActionResult> Settings(CancellationToken ct) =>
         View(new SettingsModel(Ctx, await mediator.Send(new GetTenantQuery(TenantId), ct), null, null));

@@ -19,6 +19,9 @@ public sealed record MembersModel(
     ConsoleContext Ctx, IReadOnlyList<MemberView> Members, IReadOnlyList<InviteView> Invites, string? InviteLink, string? Error,
     IReadOnlyList<FieldError>? Errors, string? ResetLink = null);
 
+public sealed record CannedModel(
+    ConsoleContext Ctx, IReadOnlyList<Bloonio.Relay.Core.Workspace.CannedView> Canned, string? Error, IReadOnlyList<FieldError>? Errors);
+
 public sealed record ForgotPasswordModel(string? Email, string? Message, bool Sent);
 
 public sealed record ResetPasswordModel(string Token, string? Error, IReadOnlyList<FieldError>? Errors);

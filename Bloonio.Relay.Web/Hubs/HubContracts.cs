@@ -26,6 +26,23 @@ public sealed record TransferArgs(Guid AssignmentId, string? RoutingKey, Guid? O
 
 public sealed record CloseArgs(Guid AssignmentId, string? Resolution);
 
+public sealed record ConversationsArgs(
+    string? Status = null, string? RoutingKey = null, Guid? OperatorId = null, string? Tag = null, DateTimeOffset? From = null,
+    DateTimeOffset? To = null, string? Q = null, string? Cursor = null, int? Limit = null)
+{
+    public Core.Workspace.ConversationFilter ToFilter() => new(Status, RoutingKey, OperatorId, Tag, From, To, Q, Cursor, Limit);
+}
+
+public sealed record SessionArgs(Guid SessionId);
+
+public sealed record TagsArgs(Guid SessionId, List<string?>? Tags);
+
+public sealed record NoteArgs(Guid SessionId, string? Text);
+
+public sealed record CannedArgs(Guid? SessionId = null);
+
+public sealed record ViewingArgs(Guid SessionId, bool Viewing, bool Typing = false);
+
 public sealed record MessageEvent(
     Guid MessageId, Guid SessionId, int Seq, SenderView Sender, string Text, DateTimeOffset CreatedAt, string? ClientMessageId)
 {
@@ -38,9 +55,17 @@ public sealed record SenderView(string Type, Guid? Id, string? DisplayName);
 public sealed record SessionStateEvent(
     Guid SessionId, string Status, int? QueuePosition, SessionOperator? Operator, int? EstimatedWaitSeconds = null);
 
-public sealed record AssignmentView(Guid AssignmentId, Guid SessionId, string? RoutingKey, string Status, Guid? OperatorId, DateTimeOffset WaitingSince)
+/// <param name="VisitorDisplayName">With the visitor's email, verification and first message: what a queue card shows (hub lists and events).</param>
+public sealed record AssignmentView(
+    Guid AssignmentId, Guid SessionId, string? RoutingKey, string Status, Guid? OperatorId, DateTimeOffset WaitingSince,
+    string? VisitorDisplayName = null, string? VisitorEmail = null, bool? VisitorVerified = null, string? Preview = null)
 {
     public static AssignmentView From(Assignment a) => new(a.AssignmentId, a.SessionId, a.RoutingKey, a.Status, a.OperatorId, a.WaitingSince);
+
+    public static AssignmentView From(Assignment a, IReadOnlyDictionary<Guid, Core.Workspace.QueueCard> cards) =>
+        cards.TryGetValue(a.SessionId, out var c)
+            ? From(a) with { VisitorDisplayName = c.VisitorDisplayName, VisitorEmail = c.VisitorEmail, VisitorVerified = c.Verified, Preview = c.Preview }
+            : From(a);
 }
 
 public sealed record AssignmentRemovedEvent(Guid AssignmentId, string Reason);

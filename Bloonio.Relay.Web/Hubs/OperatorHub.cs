@@ -17,7 +17,8 @@ public sealed record SessionView(Guid SessionId, string Mode, string Status, str
 /// </summary>
 [Authorize(AuthenticationSchemes = HubAuthentication.OperatorScheme)]
 public sealed class OperatorHub(IMediator mediator, OperatorAccess access, OperatorConnections live,
-    Core.Operators.IOperatorRepository operators, Core.Tenants.ITenantRepository tenants, TimeProvider clock) : Hub
+    Core.Operators.IOperatorRepository operators, Core.Tenants.ITenantRepository tenants, Core.Workspace.IWorkspaceRepository workspace,
+    TimeProvider clock) : Hub
 {
     private Guid OperatorId => HubAuthentication.SubjectOf(Context.User!);
 
@@ -57,10 +58,16 @@ public sealed class OperatorHub(IMediator mediator, OperatorAccess access, Opera
         new { status = await mediator.Send(new Core.Operators.SetAvailabilityCommand(TenantId, OperatorId, args.Status), Context.ConnectionAborted) };
 
     public async Task<IReadOnlyList<AssignmentView>> ListQueue() =>
-        (await mediator.Send(new ListQueueQuery(TenantId, OperatorId), Context.ConnectionAborted)).Select(AssignmentView.From).ToList();
+        await WithCardsAsync(await mediator.Send(new ListQueueQuery(TenantId, OperatorId), Context.ConnectionAborted));
 
     public async Task<IReadOnlyList<AssignmentView>> ListMine() =>
-        (await mediator.Send(new ListMineQuery(TenantId, OperatorId), Context.ConnectionAborted)).Select(AssignmentView.From).ToList();
+        await WithCardsAsync(await mediator.Send(new ListMineQuery(TenantId, OperatorId), Context.ConnectionAborted));
+
+    private async Task<IReadOnlyList<AssignmentView>> WithCardsAsync(IReadOnlyList<Assignment> assignments)
+    {
+        var cards = await workspace.CardsAsync(TenantId, assignments.Select(a => a.SessionId).ToList(), Context.ConnectionAborted);
+        return assignments.Select(a => AssignmentView.From(a, cards)).ToList();
+    }
 
     public async Task<AcceptView> Accept(AssignmentArgs args)
     {
@@ -99,4 +106,28 @@ public sealed class OperatorHub(IMediator mediator, OperatorAccess access, Opera
     public async Task<IReadOnlyList<MessageEvent>> History(OperatorHistoryArgs args) =>
         (await mediator.Send(new GetSessionHistoryQuery(TenantId, args.SessionId, args.AfterSeq, args.Limit, OperatorId), Context.ConnectionAborted))
         .Select(MessageEvent.From).ToList();
+
+    // ── The workspace (docs/workspace.md): conversations, search, tags, notes, canned responses, teammates, collision ──
+
+    public async Task<Core.Workspace.ConversationPage> ListConversations(ConversationsArgs args) =>
+        await mediator.Send(new Core.Workspace.ListConversationsQuery(TenantId, args.ToFilter(), OperatorId), Context.ConnectionAborted);
+
+    public async Task<Core.Workspace.ConversationDetail> GetConversation(SessionArgs args) =>
+        await mediator.Send(new Core.Workspace.GetConversationQuery(TenantId, args.SessionId, OperatorId), Context.ConnectionAborted);
+
+    public async Task<object> SetTags(TagsArgs args) =>
+        new { session_id = args.SessionId, tags = await mediator.Send(new Core.Workspace.SetTagsCommand(TenantId, args.SessionId, args.Tags, OperatorId),
+            Context.ConnectionAborted) };
+
+    public async Task<Core.Workspace.Note> AddNote(NoteArgs args) =>
+        await mediator.Send(new Core.Workspace.AddNoteCommand(TenantId, args.SessionId, args.Text, OperatorId), Context.ConnectionAborted);
+
+    public async Task<IReadOnlyList<Core.Workspace.CannedView>> ListCannedResponses(CannedArgs args) =>
+        await mediator.Send(new Core.Workspace.ListCannedResponsesQuery(TenantId, OperatorId, args.SessionId), Context.ConnectionAborted);
+
+    public async Task<IReadOnlyList<Core.Workspace.TeammateView>> ListTeammates() =>
+        await mediator.Send(new Core.Workspace.ListTeammatesQuery(TenantId), Context.ConnectionAborted);
+
+    public async Task Viewing(ViewingArgs args) =>
+        await mediator.Send(new Core.Workspace.SignalViewingCommand(TenantId, OperatorId, args.SessionId, args.Viewing, args.Typing), Context.ConnectionAborted);
 }

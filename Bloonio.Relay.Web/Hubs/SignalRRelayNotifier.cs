@@ -6,7 +6,8 @@ using Microsoft.AspNetCore.SignalR;
 namespace Bloonio.Relay.Web.Hubs;
 
 /// <summary>Core's fan-out over SignalR groups; with the Redis backplane the same sends reach every node.</summary>
-public sealed class SignalRRelayNotifier(IHubContext<VisitorHub> visitors, IHubContext<OperatorHub> operators) : IRelayNotifier
+public sealed class SignalRRelayNotifier(IHubContext<VisitorHub> visitors, IHubContext<OperatorHub> operators, Core.Workspace.IWorkspaceRepository workspace)
+    : IRelayNotifier
 {
     public async Task MessageAsync(JournalMessage message, Guid? assignedOperatorId, CancellationToken ct)
     {
@@ -31,20 +32,31 @@ public sealed class SignalRRelayNotifier(IHubContext<VisitorHub> visitors, IHubC
         }
     }
 
+    public async Task ToSessionOperatorsAsync(Guid tenantId, string? routingKey, Guid? assignedOperatorId, string kind, object payload, CancellationToken ct)
+    {
+        var groups = RelayGroups.Queue(tenantId, routingKey).ToList();
+        if (assignedOperatorId is { } op)
+        {
+            groups.Add(RelayGroups.Operator(tenantId, op));
+        }
+
+        await operators.Clients.Groups(groups).SendAsync(kind, payload, ct);
+    }
+
     public Task SessionClosedAsync(Guid tenantId, Guid sessionId, Guid operatorId, CancellationToken ct) =>
         operators.Clients.Group(RelayGroups.Operator(tenantId, operatorId)).SendAsync("session_closed", new { session_id = sessionId }, ct);
 
-    public Task AssignmentWaitingAsync(Assignment assignment, CancellationToken ct) =>
-        operators.Clients.Groups(RelayGroups.Queue(assignment.TenantId, assignment.RoutingKey))
-            .SendAsync("assignment_waiting", AssignmentView.From(assignment), ct);
+    public async Task AssignmentWaitingAsync(Assignment assignment, CancellationToken ct) =>
+        await operators.Clients.Groups(RelayGroups.Queue(assignment.TenantId, assignment.RoutingKey))
+            .SendAsync("assignment_waiting", AssignmentView.From(assignment, await workspace.CardsAsync(assignment.TenantId, [assignment.SessionId], ct)), ct);
 
     public Task AssignmentRemovedAsync(Assignment assignment, string reason, CancellationToken ct) =>
         operators.Clients.Groups(RelayGroups.Queue(assignment.TenantId, assignment.RoutingKey))
             .SendAsync("assignment_removed", new AssignmentRemovedEvent(assignment.AssignmentId, reason), ct);
 
-    public Task AssignmentAssignedAsync(Assignment assignment, CancellationToken ct) =>
-        operators.Clients.Group(RelayGroups.Operator(assignment.TenantId, assignment.OperatorId!.Value))
-            .SendAsync("assignment_assigned", AssignmentView.From(assignment), ct);
+    public async Task AssignmentAssignedAsync(Assignment assignment, CancellationToken ct) =>
+        await operators.Clients.Group(RelayGroups.Operator(assignment.TenantId, assignment.OperatorId!.Value))
+            .SendAsync("assignment_assigned", AssignmentView.From(assignment, await workspace.CardsAsync(assignment.TenantId, [assignment.SessionId], ct)), ct);
 
     public Task SessionStateAsync(
         Guid tenantId, Guid sessionId, string status, int? queuePosition, SessionOperator? @operator, CancellationToken ct,

@@ -312,10 +312,23 @@
     return sessionOpening;
   }
 
+  // Where the visitor is, for the operator's context panel: the page (without its query or fragment, which may hold
+  // tokens), the referring page likewise, and the browser's language.
+  function pageContext() {
+    var context = { page_url: (location.origin + location.pathname).slice(0, 500), locale: (navigator.language || "").slice(0, 35) };
+    try {
+      if (document.referrer) {
+        var r = new URL(document.referrer);
+        context.referrer = (r.origin + r.pathname).slice(0, 500);
+      }
+    } catch (e) { /* an odd referrer: left out */ }
+    return context;
+  }
+
   function openSession(resumeToken) {
     var attempt = 0;
     function tryOnce() {
-      return api("POST", API_SESSIONS, resumeToken ? { resume_token: resumeToken } : {}).then(function (data) {
+      return api("POST", API_SESSIONS, resumeToken ? { resume_token: resumeToken } : { metadata: pageContext() }).then(function (data) {
         adoptSession(data);
         return S.session;
       }, function (e) {

@@ -16,6 +16,7 @@
     availability: 'bloonio.inbox.availability',
     visitors: 'bloonio.inbox.visitor_names',
     read: 'bloonio.inbox.read_seq',
+    sound: 'bloonio.inbox.sound',
   };
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -117,6 +118,23 @@
     send: $('[data-testid="send"]'),
     announcer: $('[data-announcer]'),
     toasts: $('.toasts'),
+    searchForm: $('[data-testid="search-form"]'),
+    search: $('[data-testid="search"]'),
+    searchStatus: $('[data-testid="search-status"]'),
+    searchResults: $('[data-testid="search-results"]'),
+    review: $('[data-testid="review"]'),
+    reviewTitle: $('.review-title'),
+    reviewSub: $('.review-sub'),
+    reviewLog: $('[data-testid="review-log"]'),
+    reviewClose: $('[data-testid="review-close"]'),
+    tagsForm: $('[data-testid="tags-form"]'),
+    tags: $('[data-testid="tags"]'),
+    viewers: $('[data-testid="viewers"]'),
+    context: $('[data-testid="visitor-context"]'),
+    teammates: $('[data-testid="teammates"]'),
+    cannedPicker: $('[data-testid="canned-picker"]'),
+    noteToggle: $('[data-testid="note-toggle"]'),
+    notify: $('[data-testid="notify"]'),
   };
 
   const timeFormat = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' });
@@ -308,6 +326,8 @@
     connection.on('typing', onTyping);
     connection.on('read', onRead);
     connection.on('session_closed', onSessionClosed);
+    connection.on('note', onNote);
+    connection.on('viewing', onViewing);
     return connection;
   }
 
@@ -408,6 +428,7 @@
     if (!known) {
       announce(`New visitor waiting${a.routing_key ? ` in ${a.routing_key}` : ''}.`);
       pulseTitle();
+      notify(`${a.visitor_display_name || 'A visitor'} is waiting${a.routing_key ? ` in ${a.routing_key}` : ''}`, a.preview || '', a.session_id);
     }
   }
 
@@ -449,6 +470,7 @@
     el('span', { class: 'avatar avatar--sm avatar--muted', 'aria-hidden': 'true' }),
     el('div', { class: 'qi-body' },
       el('div', { class: 'qi-name' }),
+      el('div', { class: 'qi-preview', 'data-testid': 'queue-preview' }),
       el('div', { class: 'qi-meta' },
         el('span', { class: 'badge', hidden: true }),
         el('span', { class: 'wait', 'data-testid': 'waiting-time' }))),
@@ -456,7 +478,11 @@
   }
 
   function updateQueueItem(node, a) {
-    const name = visitorName(a.session_id);
+    if (a.visitor_display_name) rememberVisitorName(a.session_id, a.visitor_display_name);
+    const name = a.visitor_display_name || a.visitor_email || visitorName(a.session_id);
+    const preview = node.querySelector('.qi-preview');
+    preview.textContent = a.preview || '';
+    preview.title = [a.visitor_email, a.visitor_verified ? 'verified user' : null].filter(Boolean).join(' · ');
     paintAvatar(node.querySelector('.avatar'), name, a.session_id);
     node.querySelector('.qi-name').textContent = name;
     const badge = node.querySelector('.badge');
@@ -923,6 +949,7 @@
     if (type === 'visitor' && (state.selected !== conv.sessionId || document.visibilityState !== 'visible')) {
       announce(`New message from ${conv.visitorName}: ${m.text}`);
       pulseTitle();
+      notify(conv.visitorName, m.text, conv.sessionId);
     }
     renderMineItem(conv);
     sortMine();
@@ -1104,8 +1131,10 @@
       stopTyping(previous);
     }
     hideForms();
+    if (previous && previous.sessionId !== sessionId) signalViewing(previous.sessionId, false);
     state.selected = sessionId;
     renderConversation();
+    if (state.convs.has(sessionId)) { signalViewing(sessionId, true); loadWorkspace(state.convs.get(sessionId)); }
     renderMine();
     const conv = state.convs.get(sessionId);
     if (!conv) return;
@@ -1131,6 +1160,9 @@
       ui.conversation.dataset.sessionId = conv.sessionId;
       ui.logSlot.replaceChildren(conv.log);
       ui.composer.value = conv.draft;
+      ui.tags.value = (conv.tags || []).join(', ');
+      ui.context.textContent = conv.context || '';
+      renderViewers();
       autosize();
       ui.jump.hidden = true;
     }
@@ -1218,7 +1250,9 @@
     autosize();
     updateSendButton();
     stopTyping(conv);
-    queueSend(conv, text);
+    hideCanned();
+    if (state.noteMode) addNote(conv, text);
+    else queueSend(conv, text);
     ui.composer.focus();
   }
 
@@ -1357,6 +1391,46 @@
     document.title = `${count ? `(${count}) ` : ''}Inbox · Bloonio`;
   }
 
+  // Desktop notifications and a short sound for background tabs: permission asked for on a click (browsers require a
+  // gesture); the sound is a choice of this tab's session.
+  function notify(title, body, tag) {
+    if (document.visibilityState === 'visible') return;
+    if (store.get(KEYS.sound) === 'on') beep();
+    if (!('Notification' in window) || Notification.permission !== 'granted') return;
+    try {
+      const n = new Notification(title, { body: (body || '').slice(0, 140), tag, renotify: true, silent: true });
+      n.onclick = () => { window.focus(); if (state.convs.has(tag)) select(tag); n.close(); };
+    } catch { /* some browsers only allow notifications from a service worker */ }
+  }
+
+  let audio = null;
+  function beep() {
+    try {
+      audio = audio || new AudioContext();
+      const osc = audio.createOscillator();
+      const gain = audio.createGain();
+      osc.frequency.value = 880;
+      gain.gain.setValueAtTime(0.08, audio.currentTime);
+      gain.gain.exponentialRampToValueAtTime(0.0001, audio.currentTime + 0.25);
+      osc.connect(gain).connect(audio.destination);
+      osc.start();
+      osc.stop(audio.currentTime + 0.25);
+    } catch { /* no audio */ }
+  }
+
+  function renderNotifyButton() {
+    const granted = 'Notification' in window && Notification.permission === 'granted';
+    const sound = store.get(KEYS.sound) === 'on';
+    ui.notify.textContent = granted ? (sound ? 'Alerts + sound' : 'Alerts on') : 'Enable alerts';
+    ui.notify.setAttribute('aria-pressed', String(granted));
+  }
+
+  async function toggleNotifications() {
+    if ('Notification' in window && Notification.permission === 'default') await Notification.requestPermission();
+    else if ('Notification' in window && Notification.permission === 'granted') store.set(KEYS.sound, store.get(KEYS.sound) === 'on' ? 'off' : 'on');
+    renderNotifyButton();
+  }
+
   function pulseTitle() {
     if (document.visibilityState === 'visible' || titleFlash) return;
     let on = false;
@@ -1370,17 +1444,215 @@
   // ---------------------------------------------------------------------------------------------------------------
   // Wiring
   // ---------------------------------------------------------------------------------------------------------------
+  // ---------------------------------------------------------------------------------------------------------------
+  // Workspace: search and review, notes, canned responses, tags, teammates, who else is viewing
+  // ---------------------------------------------------------------------------------------------------------------
+  async function runSearch() {
+    const q = ui.search.value.trim();
+    const status = ui.searchStatus.value || null;
+    if (!q && !status) { ui.searchResults.replaceChildren(); return; }
+    try {
+      const page = await invoke('ListConversations', { q: q || null, status, limit: 20 });
+      ui.searchResults.replaceChildren(...page.items.map(searchItem));
+      if (!page.items.length) ui.searchResults.append(el('li', { class: 'empty', text: 'No conversation matches.' }));
+      announce(`${page.items.length} conversations found.`);
+    } catch (error) { toastError(error, 'The search failed.'); }
+  }
+
+  function searchItem(item) {
+    const name = item.visitor?.display_name || item.visitor?.email || `Visitor ${shortId(item.session_id)}`;
+    const snippet = el('span', { class: 'result-snippet' });
+    // The server escapes the message's text and adds only <mark> around the hit.
+    if (item.snippet) snippet.innerHTML = item.snippet; else snippet.textContent = item.preview || '';
+    const button = el('button', { type: 'button', class: 'result', 'data-testid': 'search-result', dataset: { sessionId: item.session_id } },
+      el('span', { class: 'result-name', text: name }),
+      el('span', { class: `status status--${item.status}`, text: item.status }),
+      ...item.tags.map((t) => el('span', { class: 'badge', text: `#${t}` })),
+      snippet);
+    button.addEventListener('click', () => openReview(item.session_id));
+    return el('li', {}, button);
+  }
+
+  async function openReview(sessionId) {
+    try {
+      const c = await invoke('GetConversation', { session_id: sessionId });
+      const s = c.summary;
+      ui.reviewTitle.textContent = s.visitor?.display_name || s.visitor?.email || `Visitor ${shortId(sessionId)}`;
+      const sub = [s.status, s.routing_key ? `queue ${s.routing_key}` : null, s.ticket_id ? `ticket ${s.ticket_id}` : null,
+        s.tags.length ? s.tags.map((t) => `#${t}`).join(' ') : null, s.visitor?.email, s.visitor?.verified ? 'verified user' : null].filter(Boolean);
+      ui.reviewSub.textContent = sub.join(' · ');
+      const notes = [...c.notes];
+      const items = [];
+      for (const m of c.messages) {
+        while (notes.length && notes[0].after_seq < m.seq) items.push(noteNode(notes.shift()));
+        items.push(messageNode(m));
+      }
+      items.push(...notes.map(noteNode));
+      ui.reviewLog.replaceChildren(...items);
+      if (!ui.review.open) ui.review.showModal();
+    } catch (error) { toastError(error, 'The conversation could not be opened.'); }
+  }
+
+  function noteNode(n) {
+    const when = n.created_at ? new Date(n.created_at) : null;
+    return el('li', { class: 'msg msg--note', 'data-testid': 'note', dataset: { noteId: n.note_id, seq: String(n.after_seq + 0.5) } },
+      el('div', { class: 'msg-meta' },
+        el('span', { class: 'msg-author', text: n.author_display_name || 'Note' }),
+        el('span', { class: 'tag tag--note', text: 'Internal note' }),
+        when ? el('time', { datetime: n.created_at, text: timeFormat.format(when) }) : null),
+      el('div', { class: 'msg-bubble' }, ...linkify(n.text || '')));
+  }
+
+  function showNote(conv, n) {
+    conv.notes = conv.notes || new Set();
+    if (conv.notes.has(n.note_id)) return;
+    conv.notes.add(n.note_id);
+    const node = noteNode(n);
+    let before = null;
+    for (const child of conv.log.children) {
+      if (child.dataset.pending === 'true' || Number(child.dataset.seq) > n.after_seq + 0.5) { before = child; break; }
+    }
+    conv.log.insertBefore(node, before);
+  }
+
+  function onNote(n) {
+    const conv = state.convs.get(n.session_id);
+    if (conv) showNote(conv, n);
+  }
+
+  async function addNote(conv, text) {
+    try {
+      showNote(conv, await invoke('AddNote', { session_id: conv.sessionId, text }));
+      scrollToBottom(true);
+    } catch (error) {
+      toastError(error, 'The note was not saved.');
+      ui.composer.value = text;
+    }
+  }
+
+  function setNoteMode(on) {
+    state.noteMode = on;
+    ui.noteToggle.setAttribute('aria-pressed', String(on));
+    ui.composerForm.classList.toggle('composer--note', on);
+    ui.composer.placeholder = on ? 'Internal note: only operators see it…' : 'Write a reply…';
+  }
+
+  async function loadWorkspace(conv) {
+    if (conv.workspaceLoaded) return;
+    conv.workspaceLoaded = true;
+    try {
+      const c = await invoke('GetConversation', { session_id: conv.sessionId });
+      conv.tags = c.summary.tags;
+      const v = c.summary.visitor || {};
+      const m = c.metadata || {};
+      conv.context = [v.email, v.verified ? 'verified user' : null, v.external_user_id ? `user ${v.external_user_id}` : null,
+        m.page_url ? `on ${m.page_url}` : null, m.locale || null, c.summary.ticket_id ? `ticket ${c.summary.ticket_id}` : null,
+        c.past_sessions.length ? `${c.past_sessions.length} earlier conversation${c.past_sessions.length > 1 ? 's' : ''}` : null]
+        .filter(Boolean).join(' · ');
+      for (const n of c.notes) showNote(conv, n);
+      if (state.selected === conv.sessionId) { ui.tags.value = conv.tags.join(', '); ui.context.textContent = conv.context; }
+    } catch { conv.workspaceLoaded = false; }
+  }
+
+  async function saveTags() {
+    const conv = state.convs.get(state.selected);
+    if (!conv) return;
+    const tags = ui.tags.value.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean);
+    try {
+      const result = await invoke('SetTags', { session_id: conv.sessionId, tags });
+      conv.tags = result.tags;
+      ui.tags.value = conv.tags.join(', ');
+      announce('Tags saved.');
+    } catch (error) { toastError(error, 'The tags were not saved.'); }
+  }
+
+  async function suggestCanned() {
+    const conv = state.convs.get(state.selected);
+    const match = /^\/([a-z0-9_-]*)$/.exec(ui.composer.value);
+    if (!conv || !match) { hideCanned(); return; }
+    if (!conv.canned) {
+      try { conv.canned = await invoke('ListCannedResponses', { session_id: conv.sessionId }); } catch { conv.canned = []; }
+    }
+    const found = conv.canned.filter((c) => c.shortcut.startsWith(match[1])).slice(0, 8);
+    ui.cannedPicker.replaceChildren(...found.map((c, i) => {
+      const option = el('li', { role: 'option', 'aria-selected': String(i === 0), class: 'canned-option', dataset: { text: c.rendered ?? c.text } },
+        el('strong', { text: `/${c.shortcut}` }), el('span', { text: ` ${c.title}` }));
+      option.addEventListener('mousedown', (event) => { event.preventDefault(); pickCanned(option); });
+      return option;
+    }));
+    ui.cannedPicker.hidden = found.length === 0;
+  }
+
+  function pickCanned(option) {
+    ui.composer.value = option.dataset.text;
+    hideCanned();
+    autosize();
+    updateSendButton();
+    ui.composer.focus();
+  }
+
+  function hideCanned() {
+    ui.cannedPicker.hidden = true;
+    ui.cannedPicker.replaceChildren();
+  }
+
+  async function loadTeammates() {
+    try {
+      const team = await invoke('ListTeammates');
+      ui.teammates.replaceChildren(...team.filter((t) => t.operator_id !== state.operatorId).map((t) => {
+        const button = el('button', { type: 'button', class: 'teammate', 'data-testid': 'teammate', dataset: { operatorId: t.operator_id } },
+          el('span', { class: `presence presence--${t.presence}`, 'aria-hidden': 'true' }),
+          el('span', { class: 'teammate-name', text: t.display_name }),
+          el('span', { class: 'muted', text: ` ${t.presence} · ${t.open}/${t.capacity}` }));
+        button.addEventListener('click', () => { ui.transferInput.value = t.operator_id; ui.transferForm.requestSubmit(); });
+        return el('li', {}, button);
+      }));
+    } catch { ui.teammates.replaceChildren(); }
+  }
+
+  function signalViewing(sessionId, viewing) {
+    if (connected()) invoke('Viewing', { session_id: sessionId, viewing }).catch(() => { /* a hint only */ });
+  }
+
+  function onViewing(v) {
+    if (v.operator_id === state.operatorId) return;
+    const conv = state.convs.get(v.session_id);
+    if (!conv) return;
+    conv.viewers = conv.viewers || new Map();
+    if (v.viewing) conv.viewers.set(v.operator_id, v); else conv.viewers.delete(v.operator_id);
+    renderViewers();
+  }
+
+  function renderViewers() {
+    const conv = state.convs.get(state.selected);
+    const viewers = conv?.viewers ? [...conv.viewers.values()] : [];
+    ui.viewers.textContent = viewers.map((v) => `${v.display_name} is ${v.typing ? 'typing' : 'viewing'}`).join(' · ');
+  }
+
   function wire() {
     ui.availability.addEventListener('click', toggleAvailability);
 
     ui.composerForm.addEventListener('submit', (event) => { event.preventDefault(); submitComposer(); });
     ui.composer.addEventListener('keydown', (event) => {
+      if (!ui.cannedPicker.hidden && (event.key === 'Enter' || event.key === 'Tab') && ui.cannedPicker.firstElementChild) {
+        event.preventDefault();
+        pickCanned(ui.cannedPicker.querySelector('[aria-selected="true"]') || ui.cannedPicker.firstElementChild);
+        return;
+      }
+      if (!ui.cannedPicker.hidden && event.key === 'Escape') { hideCanned(); return; }
       if (event.key === 'Enter' && !event.shiftKey && !event.isComposing && event.keyCode !== 229) {
         event.preventDefault();
         submitComposer();
       }
     });
-    ui.composer.addEventListener('input', () => { autosize(); updateSendButton(); typingActivity(); });
+    ui.composer.addEventListener('input', () => { autosize(); updateSendButton(); typingActivity(); suggestCanned(); });
+    ui.noteToggle.addEventListener('click', () => setNoteMode(!state.noteMode));
+    ui.notify.addEventListener('click', toggleNotifications);
+    renderNotifyButton();
+    ui.searchForm.addEventListener('submit', (event) => { event.preventDefault(); runSearch(); });
+    ui.searchStatus.addEventListener('change', runSearch);
+    ui.reviewClose.addEventListener('click', () => ui.review.close());
+    ui.tagsForm.addEventListener('submit', (event) => { event.preventDefault(); saveTags(); });
     ui.composer.addEventListener('blur', () => {
       const conv = state.convs.get(state.selected);
       if (conv) stopTyping(conv);
@@ -1390,7 +1662,7 @@
       (conv) => `${conv.visitorName} is back in the queue.`));
     ui.handback.addEventListener('click', () => runAction(ui.handback, 'HandBack', {},
       (conv) => `${conv.visitorName} is back with the assistant.`));
-    ui.transfer.addEventListener('click', () => toggleForm(ui.transferForm, ui.transfer, ui.transferInput));
+    ui.transfer.addEventListener('click', () => { toggleForm(ui.transferForm, ui.transfer, ui.transferInput); loadTeammates(); });
     ui.close.addEventListener('click', () => toggleForm(ui.closeForm, ui.close, ui.closeInput));
 
     ui.transferForm.addEventListener('submit', (event) => {
