@@ -34,7 +34,8 @@ public sealed record ConversationDetail(
 public sealed record CannedResponse(Guid CannedId, string Title, string Shortcut, string Text, string? RoutingKey, DateTimeOffset UpdatedAt);
 
 /// <summary>What a queue card shows of its conversation: who the visitor is and what they first said.</summary>
-public sealed record QueueCard(Guid SessionId, string? VisitorDisplayName, string? VisitorEmail, bool Verified, string? Preview);
+public sealed record QueueCard(Guid SessionId, string? VisitorDisplayName, string? VisitorEmail, bool Verified, string? Preview,
+    string? OperatorDisplayName = null);
 
 public interface IWorkspaceRepository
 {

@@ -84,12 +84,16 @@ public sealed class WorkspaceRepository(NpgsqlDataSource dataSource, EventCommit
         }
 
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        var rows = await connection.QueryAsync<(Guid SessionId, string? Name, string? Email, string? UserId, string? Preview)>(new CommandDefinition("""
+        var rows = await connection.QueryAsync<(Guid SessionId, string? Name, string? Email, string? UserId, string? Preview, string? Holder)>(
+            new CommandDefinition("""
             SELECT s.session_id, s.visitor_display_name, s.visitor_email, s.external_user_id,
-                   (SELECT left(m.text, 140) FROM messages m WHERE m.session_id = s.session_id AND m.sender_type = 'visitor' ORDER BY m.seq LIMIT 1)
+                   (SELECT left(m.text, 140) FROM messages m WHERE m.session_id = s.session_id AND m.sender_type = 'visitor' ORDER BY m.seq LIMIT 1),
+                   (SELECT om.display_name FROM assignments a
+                    JOIN operator_memberships om ON om.tenant_id = a.tenant_id AND om.operator_id = a.operator_id
+                    WHERE a.session_id = s.session_id AND a.status = 'assigned')
             FROM sessions s WHERE s.tenant_id = @tenantId AND s.session_id = ANY(@ids)
             """, new { tenantId, ids = sessionIds.ToArray() }, cancellationToken: ct));
-        return rows.ToDictionary(r => r.SessionId, r => new QueueCard(r.SessionId, r.Name, r.Email, r.UserId is not null, r.Preview));
+        return rows.ToDictionary(r => r.SessionId, r => new QueueCard(r.SessionId, r.Name, r.Email, r.UserId is not null, r.Preview, r.Holder));
     }
 
     public async Task<ConversationDetail?> GetAsync(Guid tenantId, Guid sessionId, CancellationToken ct, bool full = true)

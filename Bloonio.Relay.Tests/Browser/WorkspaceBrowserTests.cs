@@ -10,7 +10,8 @@ namespace Bloonio.Relay.Tests.Browser;
 
 /// <summary>
 /// The operators' workspace in Chromium, the way an operator uses it: a canned reply with the visitor's name, a note the
-/// visitor never sees, tags, a transfer by picking a teammate, and a closed conversation found again by a word it held.
+/// visitor never sees, tags, a transfer by picking a teammate, a colleague seen looking at it, and a closed conversation
+/// found again by a word it held.
 /// </summary>
 [NonParallelizable]
 public sealed class WorkspaceBrowserTests : BrowserTestBase
@@ -73,6 +74,9 @@ public sealed class WorkspaceBrowserTests : BrowserTestBase
         await maya.GetByTestId("tags").FillAsync("refund, vip");
         await maya.GetByTestId("tags").PressAsync("Enter");
         await Assertions.Expect(maya.GetByTestId("tags")).ToHaveValueAsync("refund, vip");
+        await maya.GetByTestId("search").FillAsync("#vip");
+        await maya.GetByTestId("search").PressAsync("Enter");
+        await Assertions.Expect(maya.GetByTestId("search-result").Filter(new LocatorFilterOptions { HasText = "Ada" })).ToContainTextAsync("#refund");
 
         // A transfer by picking a teammate, who then closes it.
         await maya.GetByTestId("transfer").ClickAsync();
@@ -82,6 +86,17 @@ public sealed class WorkspaceBrowserTests : BrowserTestBase
         await ravi.GetByTestId("mine").Locator("button").First.ClickAsync();
         await Assertions.Expect(ravi.Locator("[data-testid=conversation] [data-testid=message][data-sender=visitor]").First).ToContainTextAsync(word);
         await Assertions.Expect(ravi.Locator("[data-testid=conversation] [data-testid=note]")).ToContainTextAsync("VIP: refund");
+
+        // Maya looks the conversation up while Ravi has it: Ravi sees her looking, and no longer once she is done.
+        await maya.GetByTestId("search-status").SelectOptionAsync("assigned");
+        await maya.GetByTestId("search").FillAsync(word);
+        await maya.GetByTestId("search").PressAsync("Enter");
+        await maya.GetByTestId("search-result").Filter(new LocatorFilterOptions { HasText = "Ada" }).ClickAsync();
+        await Assertions.Expect(ravi.GetByTestId("viewers")).ToHaveTextAsync("Maya Lopez is viewing");
+        await ScreenshotAsync(ravi, "inbox-colleague-viewing");
+        await maya.GetByTestId("review-close").ClickAsync();
+        await Assertions.Expect(ravi.GetByTestId("viewers")).ToHaveTextAsync("");
+
         await ravi.GetByTestId("close").ClickAsync();
         await ravi.GetByTestId("close-confirm").ClickAsync();
 
@@ -96,6 +111,7 @@ public sealed class WorkspaceBrowserTests : BrowserTestBase
         await result.ClickAsync();
         await Assertions.Expect(maya.GetByTestId("review-log")).ToContainTextAsync("Thanks Ada");
         await Assertions.Expect(maya.GetByTestId("review-log").GetByTestId("note")).ToContainTextAsync("VIP: refund");
+        await Assertions.Expect(maya.GetByTestId("assignment-history")).ToContainTextAsync("closed");
         await ScreenshotAsync(maya, "inbox-review");
 
         Assert.That(seen, Has.Some.Contains("Thanks Ada"), "the canned reply reached the visitor");

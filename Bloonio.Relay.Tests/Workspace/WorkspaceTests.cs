@@ -174,7 +174,10 @@ public sealed class WorkspaceTests : HubTestBase
     [Test]
     public async Task TeammatesShowPresenceAndLoadAndAColleagueViewingIsSeen()
     {
-        var (session, _, op, _) = await AcceptedAsync("team", "Help");
+        var (session, _, op, _) = await AcceptedAsync("team", "Help with my order");
+        var mine = (await InvokeAsync(op, "ListMine")).EnumerateArray().Single();
+        Assert.That(mine.GetProperty("operator_display_name").GetString(), Does.StartWith("Op "), "who holds it, by name");
+        Assert.That(mine.GetProperty("preview").GetString(), Is.EqualTo("Help with my order"), "what the visitor first said");
         var colleague = await ConnectAsync("/hubs/operator", await OperatorTokenAsync(["team"]));
         var team = await InvokeAsync(colleague, "ListTeammates");
         var holder = team.EnumerateArray().Single(t => t.GetProperty("open").GetInt32() == 1);

@@ -58,13 +58,18 @@ public sealed record SessionStateEvent(
 /// <param name="VisitorDisplayName">With the visitor's email, verification and first message: what a queue card shows (hub lists and events).</param>
 public sealed record AssignmentView(
     Guid AssignmentId, Guid SessionId, string? RoutingKey, string Status, Guid? OperatorId, DateTimeOffset WaitingSince,
-    string? VisitorDisplayName = null, string? VisitorEmail = null, bool? VisitorVerified = null, string? Preview = null)
+    string? VisitorDisplayName = null, string? VisitorEmail = null, bool? VisitorVerified = null, string? Preview = null,
+    string? OperatorDisplayName = null)
 {
     public static AssignmentView From(Assignment a) => new(a.AssignmentId, a.SessionId, a.RoutingKey, a.Status, a.OperatorId, a.WaitingSince);
 
     public static AssignmentView From(Assignment a, IReadOnlyDictionary<Guid, Core.Workspace.QueueCard> cards) =>
         cards.TryGetValue(a.SessionId, out var c)
-            ? From(a) with { VisitorDisplayName = c.VisitorDisplayName, VisitorEmail = c.VisitorEmail, VisitorVerified = c.Verified, Preview = c.Preview }
+            ? From(a) with
+            {
+                VisitorDisplayName = c.VisitorDisplayName, VisitorEmail = c.VisitorEmail, VisitorVerified = c.Verified, Preview = c.Preview,
+                OperatorDisplayName = c.OperatorDisplayName,
+            }
             : From(a);
 }
 

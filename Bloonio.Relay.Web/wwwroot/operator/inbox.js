@@ -1448,11 +1448,14 @@
   // Workspace: search and review, notes, canned responses, tags, teammates, who else is viewing
   // ---------------------------------------------------------------------------------------------------------------
   async function runSearch() {
-    const q = ui.search.value.trim();
+    // "#vip refund": the #word is a tag filter, the rest is searched.
+    const words = ui.search.value.trim().split(/\s+/).filter(Boolean);
+    const tag = words.find((w) => w.startsWith('#') && w.length > 1)?.slice(1).toLowerCase() || null;
+    const q = words.filter((w) => !w.startsWith('#')).join(' ');
     const status = ui.searchStatus.value || null;
-    if (!q && !status) { ui.searchResults.replaceChildren(); return; }
+    if (!q && !status && !tag) { ui.searchResults.replaceChildren(); return; }
     try {
-      const page = await invoke('ListConversations', { q: q || null, status, limit: 20 });
+      const page = await invoke('ListConversations', { q: q || null, status, tag, limit: 20 });
       ui.searchResults.replaceChildren(...page.items.map(searchItem));
       if (!page.items.length) ui.searchResults.append(el('li', { class: 'empty', text: 'No conversation matches.' }));
       announce(`${page.items.length} conversations found.`);
@@ -1488,7 +1491,21 @@
         items.push(messageNode(m));
       }
       items.push(...notes.map(noteNode));
+      const assignments = c.assignments.map((a) => `${a.status}${a.operator_id ? ` (${a.operator_id === state.operatorId ? 'you' : `#${shortId(a.operator_id)}`})` : ''} since ${shortTime(a.assigned_at || a.waiting_since)}`);
+      if (assignments.length) items.push(el('li', { class: 'review-history', 'data-testid': 'assignment-history', text: `Queue history: ${assignments.join(' → ')}` }));
+      if (c.past_sessions.length) {
+        items.push(el('li', { class: 'review-past', 'data-testid': 'past-sessions' }, el('span', { class: 'muted', text: 'Earlier conversations: ' }),
+          ...c.past_sessions.map((p) => {
+            const link = el('button', { type: 'button', class: 'btn btn--ghost btn--sm', text: `${shortTime(p.created_at)} · ${p.status}${p.preview ? ` · ${p.preview.slice(0, 40)}` : ''}` });
+            link.addEventListener('click', () => openReview(p.session_id));
+            return link;
+          })));
+      }
       ui.reviewLog.replaceChildren(...items);
+      // An open conversation held by someone else: they see that you are looking at it.
+      if (ui.review.dataset.sessionId && ui.review.dataset.sessionId !== sessionId) signalViewing(ui.review.dataset.sessionId, false);
+      ui.review.dataset.sessionId = sessionId;
+      if (s.status !== 'closed') signalViewing(sessionId, true);
       if (!ui.review.open) ui.review.showModal();
     } catch (error) { toastError(error, 'The conversation could not be opened.'); }
   }
@@ -1546,7 +1563,7 @@
       const v = c.summary.visitor || {};
       const m = c.metadata || {};
       conv.context = [v.email, v.verified ? 'verified user' : null, v.external_user_id ? `user ${v.external_user_id}` : null,
-        m.page_url ? `on ${m.page_url}` : null, m.locale || null, c.summary.ticket_id ? `ticket ${c.summary.ticket_id}` : null,
+        m.page_url ? `on ${m.page_url}` : null, m.referrer ? `from ${m.referrer}` : null, m.locale || null, c.summary.ticket_id ? `ticket ${c.summary.ticket_id}` : null,
         c.past_sessions.length ? `${c.past_sessions.length} earlier conversation${c.past_sessions.length > 1 ? 's' : ''}` : null]
         .filter(Boolean).join(' · ');
       for (const n of c.notes) showNote(conv, n);
@@ -1652,6 +1669,10 @@
     ui.searchForm.addEventListener('submit', (event) => { event.preventDefault(); runSearch(); });
     ui.searchStatus.addEventListener('change', runSearch);
     ui.reviewClose.addEventListener('click', () => ui.review.close());
+    ui.review.addEventListener('close', () => {
+      if (ui.review.dataset.sessionId) signalViewing(ui.review.dataset.sessionId, false);
+      delete ui.review.dataset.sessionId;
+    });
     ui.tagsForm.addEventListener('submit', (event) => { event.preventDefault(); saveTags(); });
     ui.composer.addEventListener('blur', () => {
       const conv = state.convs.get(state.selected);
