@@ -11,6 +11,7 @@ public static class EventTypes
     public const string SessionTicketCreated = "session.ticket_created";
     public const string SessionTagged = "session.tagged";
     public const string NoteCreated = "note.created";
+    public const string SessionRated = "session.rated";
     public const string AssignmentWaiting = "assignment.waiting";
     public const string AssignmentAccepted = "assignment.accepted";
     public const string AssignmentReleased = "assignment.released";

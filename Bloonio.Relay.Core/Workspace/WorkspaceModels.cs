@@ -18,7 +18,8 @@ public sealed record ConversationScope(IReadOnlyList<string>? RoutingKeys, Guid?
 /// <param name="Snippet">With a search, where it matched: HTML-escaped text with the hit in &lt;mark&gt;.</param>
 public sealed record ConversationSummary(
     Guid SessionId, string Status, string Mode, string? RoutingKey, VisitorView Visitor, Guid? OperatorId, string? TicketId,
-    IReadOnlyList<string> Tags, string? Preview, string? Snippet, int LastSeq, DateTimeOffset CreatedAt, DateTimeOffset? ClosedAt);
+    IReadOnlyList<string> Tags, string? Preview, string? Snippet, int LastSeq, DateTimeOffset CreatedAt, DateTimeOffset? ClosedAt,
+    int? Rating = null);
 
 public sealed record VisitorView(Guid VisitorId, string? DisplayName, string? Email, string? ExternalUserId, bool Verified);
 
@@ -29,7 +30,7 @@ public sealed record Note(Guid NoteId, Guid SessionId, Guid? OperatorId, string?
 /// <summary>A conversation as an operator reviews it: the whole journal with the notes between its messages, who held it when, the ticket and tags, the visitor's context and past sessions.</summary>
 public sealed record ConversationDetail(
     ConversationSummary Summary, System.Text.Json.JsonElement Metadata, IReadOnlyList<JournalMessage> Messages, IReadOnlyList<Note> Notes,
-    IReadOnlyList<Assignment> Assignments, IReadOnlyList<ConversationSummary> PastSessions);
+    IReadOnlyList<Assignment> Assignments, IReadOnlyList<ConversationSummary> PastSessions, string? RatingComment = null);
 
 public sealed record CannedResponse(Guid CannedId, string Title, string Shortcut, string Text, string? RoutingKey, DateTimeOffset UpdatedAt);
 
@@ -52,6 +53,10 @@ public interface IWorkspaceRepository
 
     /// <summary>Stores a note after the session's last message (with a <c>note.created</c> event); null when the session is not the tenant's.</summary>
     Task<Note?> AddNoteAsync(Guid tenantId, Guid sessionId, Guid? operatorId, string? authorName, string text, DateTimeOffset now, CancellationToken ct);
+
+    /// <summary>Stores (or replaces) the rating, with a <c>session.rated</c> event carrying the transcript.</summary>
+    Task<Rating> RateAsync(Guid tenantId, Guid sessionId, int score, string? comment, IReadOnlyList<TranscriptLine> transcript, DateTimeOffset now,
+        CancellationToken ct);
 
     Task<IReadOnlyList<CannedResponse>> ListCannedAsync(Guid tenantId, CancellationToken ct);
 

@@ -27,7 +27,8 @@ public sealed class WorkspaceRepository(NpgsqlDataSource dataSource, EventCommit
         (SELECT a.operator_id FROM assignments a WHERE a.session_id = s.session_id AND a.operator_id IS NOT NULL
          ORDER BY a.created_at DESC LIMIT 1) AS operator_id,
         ARRAY(SELECT t.tag FROM session_tags t WHERE t.session_id = s.session_id ORDER BY t.tag) AS tags,
-        (SELECT m.text FROM messages m WHERE m.session_id = s.session_id AND m.sender_type = 'visitor' ORDER BY m.seq LIMIT 1) AS preview
+        (SELECT m.text FROM messages m WHERE m.session_id = s.session_id AND m.sender_type = 'visitor' ORDER BY m.seq LIMIT 1) AS preview,
+        (SELECT r.score FROM session_ratings r WHERE r.session_id = s.session_id) AS rating
         """;
 
     public async Task<ConversationPage> ListAsync(Guid tenantId, ConversationFilter filter, ConversationScope scope, CancellationToken ct)
@@ -100,7 +101,8 @@ public sealed class WorkspaceRepository(NpgsqlDataSource dataSource, EventCommit
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var read = await connection.QueryMultipleAsync(new CommandDefinition($"""
-            SELECT {SummaryColumns}, NULL::text AS snippet, s.metadata::text AS metadata_json FROM sessions s
+            SELECT {SummaryColumns}, NULL::text AS snippet, s.metadata::text AS metadata_json,
+                   (SELECT r.comment FROM session_ratings r WHERE r.session_id = s.session_id) AS rating_comment FROM sessions s
             WHERE s.tenant_id = @tenantId AND s.session_id = @sessionId;
             SELECT {SessionSql.AssignmentColumns} FROM assignments a WHERE a.tenant_id = @tenantId AND a.session_id = @sessionId ORDER BY a.created_at;
             SELECT {SessionSql.MessageColumns} FROM messages m WHERE @full AND m.tenant_id = @tenantId AND m.session_id = @sessionId ORDER BY m.seq;
@@ -131,7 +133,7 @@ public sealed class WorkspaceRepository(NpgsqlDataSource dataSource, EventCommit
         }
 
         using var metadata = JsonDocument.Parse(row.MetadataJson ?? "{}");
-        return new ConversationDetail(summary, metadata.RootElement.Clone(), messages, notes, assignments, past);
+        return new ConversationDetail(summary, metadata.RootElement.Clone(), messages, notes, assignments, past, row.RatingComment);
     }
 
     public async Task<bool> SetTagsAsync(Guid tenantId, Guid sessionId, IReadOnlyList<string> tags, DateTimeOffset now, CancellationToken ct)
@@ -184,6 +186,26 @@ public sealed class WorkspaceRepository(NpgsqlDataSource dataSource, EventCommit
         await tx.CommitAsync(ct);
         commits.Committed();
         return note;
+    }
+
+    public async Task<Rating> RateAsync(Guid tenantId, Guid sessionId, int score, string? comment, IReadOnlyList<TranscriptLine> transcript,
+        DateTimeOffset now, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO session_ratings (session_id, tenant_id, score, comment, created_at, updated_at)
+            VALUES (@sessionId, @tenantId, @score, @comment, @now, @now)
+            ON CONFLICT (session_id) DO UPDATE SET score = EXCLUDED.score, comment = EXCLUDED.comment, updated_at = EXCLUDED.updated_at
+            """, new { sessionId, tenantId, score = (short)score, comment, now }, tx, cancellationToken: ct));
+        await EventWriter.AppendAsync(connection, tx, tenantId, new RelayEvent(Guid.CreateVersion7(now), EventTypes.SessionRated, new
+        {
+            session_id = sessionId, score, comment,
+            transcript = transcript.Select(l => new { seq = l.Seq, sender_type = l.SenderType, sender = l.Sender, text = l.Text, created_at = l.CreatedAt }),
+        }, now), ct);
+        await tx.CommitAsync(ct);
+        commits.Committed();
+        return new Rating(sessionId, score, comment, now);
     }
 
     public async Task<IReadOnlyList<CannedResponse>> ListCannedAsync(Guid tenantId, CancellationToken ct)
@@ -249,10 +271,12 @@ public sealed class WorkspaceRepository(NpgsqlDataSource dataSource, EventCommit
         public string? Preview { get; init; }
         public string? Snippet { get; init; }
         public string? MetadataJson { get; init; }
+        public short? Rating { get; init; }
+        public string? RatingComment { get; init; }
 
         public ConversationSummary ToSummary() => new(SessionId, Status, Mode, RoutingKey,
             new VisitorView(VisitorId, VisitorDisplayName, VisitorEmail, ExternalUserId, Verified: ExternalUserId is not null), OperatorId, TicketId, Tags,
-            Preview, Highlight(Snippet), LastSeq, DbJson.Utc(CreatedAt), ClosedAt is { } c ? DbJson.Utc(c) : null);
+            Preview, Highlight(Snippet), LastSeq, DbJson.Utc(CreatedAt), ClosedAt is { } c ? DbJson.Utc(c) : null, Rating);
     }
 
     private sealed class NoteRow

@@ -190,4 +190,35 @@ public sealed class WorkspaceTests : HubTestBase
         Assert.That(seen.GetProperty("display_name").GetString(), Does.StartWith("Op "));
         Assert.That(seen.GetProperty("typing").GetBoolean(), Is.True);
     }
+
+    [Test]
+    public async Task AVisitorRatesAnEndedConversationAndGetsItsTranscript()
+    {
+        var (session, visitor, op, assignmentId) = await AcceptedAsync("rating", "My order is late");
+        await InvokeAsync(op, "Send", new { session_id = session.SessionId, client_message_id = "o1", text = "It ships today." });
+        await InvokeAsync(op, "AddNote", new { session_id = session.SessionId, text = "internal: goodwill voucher" });
+        var early = Assert.ThrowsAsync<HubException>(() => InvokeAsync(visitor, "Rate", new { score = 5 }))!;
+        Assert.That(RelayError(early), Does.StartWith("conflict:"), "rated once it has ended");
+
+        await InvokeAsync(op, "Close", new { assignment_id = assignmentId, resolution = "shipped" });
+        var bad = Assert.ThrowsAsync<HubException>(() => InvokeAsync(visitor, "Rate", new { score = 6 }))!;
+        Assert.That(RelayError(bad), Does.StartWith("validation_failed:"));
+        await InvokeAsync(visitor, "Rate", new { score = 2, comment = "slow" });
+        var rated = await InvokeAsync(visitor, "Rate", new { score = 4, comment = "Quick and kind" });
+        Assert.That(rated.GetProperty("score").GetInt32(), Is.EqualTo(4), "the last rating counts");
+
+        var transcript = await visitor.InvokeAsync<string>("Transcript").WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.That(transcript, Does.Contain("You: My order is late").And.Contain("It ships today.").And.Not.Contain("goodwill"));
+
+        var detail = (await Api.SignedAsync(Tenant, HttpMethod.Get, $"/api/v1/relay/sessions/{session.SessionId}/conversation")).ShouldBe(200).Data;
+        Assert.That(detail.GetProperty("summary").GetProperty("rating").GetInt32(), Is.EqualTo(4));
+        Assert.That(detail.GetProperty("rating_comment").GetString(), Is.EqualTo("Quick and kind"));
+        var events = (await Api.SignedAsync(Tenant, HttpMethod.Get, "/api/v1/relay/events?after=0")).ShouldBe(200).Data.GetProperty("events")
+            .EnumerateArray().Where(e => e.GetProperty("type").GetString() == "session.rated").ToList();
+        Assert.That(events, Has.Count.EqualTo(2));
+        var last = events[^1].GetProperty("data");
+        Assert.That(last.GetProperty("score").GetInt32(), Is.EqualTo(4));
+        Assert.That(last.GetProperty("transcript").EnumerateArray().Select(l => l.GetProperty("text").GetString()),
+            Has.Some.EqualTo("It ships today.").And.None.Contains("goodwill"));
+    }
 }

@@ -35,6 +35,8 @@ public sealed record ConversationsArgs(
 
 public sealed record SessionArgs(Guid SessionId);
 
+public sealed record RateArgs(int? Score, string? Comment);
+
 public sealed record TagsArgs(Guid SessionId, List<string?>? Tags);
 
 public sealed record NoteArgs(Guid SessionId, string? Text);

@@ -82,6 +82,13 @@ public sealed class VisitorHub(IMediator mediator, VisitorConnections live, ITen
 
     private Sender Visitor => new(SenderTypes.Visitor, VisitorId);
 
+    /// <summary>Rates the conversation once it has ended (1–5, an optional comment); changing it later replaces it.</summary>
+    public Task<Core.Workspace.Rating> Rate(RateArgs args) =>
+        mediator.Send(new Core.Workspace.RateSessionCommand(TenantId, SessionId, args.Score, args.Comment), Context.ConnectionAborted);
+
+    /// <summary>The conversation as plain text (what the visitor saw), to download.</summary>
+    public Task<string> Transcript() => mediator.Send(new Core.Workspace.GetTranscriptQuery(TenantId, SessionId), Context.ConnectionAborted);
+
     public async Task<IReadOnlyList<MessageEvent>> History(HistoryArgs args) =>
         (await mediator.Send(new GetSessionHistoryQuery(TenantId, SessionId, args.AfterSeq, args.Limit), Context.ConnectionAborted))
         .Select(MessageEvent.From).ToList();

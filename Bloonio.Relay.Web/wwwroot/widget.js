@@ -83,6 +83,13 @@
     notSent: "Not sent",
     retry: "Retry",
     ended: "This conversation has ended.",
+    rate: "How was this conversation?",
+    star: function (n) { return n + " of 5"; },
+    ratingComment: "Anything to add? (optional)",
+    ratingSend: "Send rating",
+    ratingThanks: "Thank you for your feedback!",
+    ratingFailed: "Your rating could not be sent; please try again.",
+    transcript: "Download the conversation",
     newConversation: "Start a new conversation",
     endConversation: "End conversation",
     endConfirm: "End this conversation?",
@@ -831,7 +838,18 @@
     S.conn.invoke("Close").catch(function (e) { log("Close failed", e && e.message); showNotice(T.errors.generic); });
   }
 
+  function resetRating() {
+    if (!ui) return;
+    chooseStars(0);
+    ui.ratingSend.disabled = true;
+    ui.ratingSend.hidden = false;
+    ui.ratingComment.hidden = false;
+    ui.ratingComment.value = "";
+    ui.ratingThanks.hidden = true;
+  }
+
   function startNewConversation() {
+    resetRating();
     stopConnection();
     S.session = null;
     S.knownSessionId = null;
@@ -1073,6 +1091,11 @@
     ".send:focus-visible{outline:2px solid var(--p);outline-offset:2px}",
     ".ended{flex:none;padding:16px;border-top:1px solid #e2e8f0;background:#fff;text-align:center;font-size:14.5px;color:#475569}",
     ".ended p{margin:0 0 10px}",
+    ".rating [hidden]{display:none!important}.rating{margin:0 0 12px}.stars{display:flex;justify-content:center;gap:4px;margin:0 0 8px}",
+    ".star{border:0;background:none;cursor:pointer;font-size:26px;line-height:1;color:#cbd5e1;padding:2px}",
+    ".star[aria-checked=true]{color:#f59e0b}.star:focus-visible{outline:2px solid #6366f1;border-radius:4px}",
+    ".rating textarea{width:100%;box-sizing:border-box;min-height:52px;margin:0 0 8px;padding:8px;border:1px solid #cbd5e1;border-radius:8px;font:inherit;resize:vertical}",
+    ".linkish{border:0;background:none;color:#4f46e5;text-decoration:underline;cursor:pointer;font:inherit;font-size:13px;margin:8px 0 0}",
     ".primary{display:inline-flex;align-items:center;justify-content:center;gap:8px;padding:10px 18px;border-radius:12px;background:var(--p);color:var(--on-p);",
     "  font-weight:600;font-size:15px;box-shadow:0 2px 6px rgba(15,23,42,.12)}",
     ".primary:hover{filter:brightness(1.06)}",
@@ -1099,6 +1122,56 @@
 
   var ui = null;
   var stickToBottom = true;
+
+  // Rating an ended conversation (1-5 and a comment), and its transcript as a text file.
+  var chosenStars = 0;
+
+  // An ended conversation has no connection any more: one is opened for the call and closed after it.
+  function invokeOnce(method, arg) {
+    if (S.conn) return arg === undefined ? S.conn.invoke(method) : S.conn.invoke(method, arg);
+    if (!S.session) return Promise.reject(new Error("no session"));
+    return loadSignalR().then(function (signalR) {
+      var conn = new signalR.HubConnectionBuilder()
+        .withUrl(BASE + (S.session.hub_url || "/hubs/visitor"), connectionOptions(signalR))
+        .configureLogging(DEBUG ? signalR.LogLevel.Information : signalR.LogLevel.None)
+        .build();
+      return conn.start().then(function () { return arg === undefined ? conn.invoke(method) : conn.invoke(method, arg); })
+        .then(function (result) { conn.stop().catch(function () {}); return result; },
+          function (e) { conn.stop().catch(function () {}); throw e; });
+    });
+  }
+  function chooseStars(n) {
+    chosenStars = n;
+    ui.stars.forEach(function (star, i) { star.setAttribute("aria-checked", String(i < n)); });
+    ui.ratingSend.disabled = false;
+  }
+
+  function sendRating() {
+    if (!chosenStars) return;
+    ui.ratingSend.disabled = true;
+    invokeOnce("Rate", { score: chosenStars, comment: ui.ratingComment.value.trim() || null }).then(function () {
+      ui.ratingThanks.textContent = T.ratingThanks;
+      ui.ratingThanks.hidden = false;
+      ui.ratingComment.hidden = true;
+      ui.ratingSend.hidden = true;
+    }, function (e) {
+      log("Rate", "failed", e && e.message);
+      ui.ratingThanks.textContent = T.ratingFailed;
+      ui.ratingThanks.hidden = false;
+      ui.ratingSend.disabled = false;
+    });
+  }
+
+  function downloadTranscript() {
+    invokeOnce("Transcript").then(function (text) {
+      var link = document.createElement("a");
+      link.href = URL.createObjectURL(new Blob([text], { type: "text/plain;charset=utf-8" }));
+      link.download = "conversation.txt";
+      document.body.appendChild(link);
+      link.click();
+      setTimeout(function () { URL.revokeObjectURL(link.href); link.remove(); }, 1000);
+    }, function (e) { log("Transcript", "failed", e && e.message); });
+  }
 
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
@@ -1154,7 +1227,17 @@
       [el("div", { class: "field" }, [ui.input, ui.count]), ui.send]);
 
     ui.newConversation = el("button", { class: "primary", type: "button", "data-testid": "new-conversation", text: T.newConversation, onclick: startNewConversation });
-    ui.ended = el("div", { class: "ended" }, [el("p", { text: T.ended }), ui.newConversation]);
+    ui.stars = [1, 2, 3, 4, 5].map(function (n) {
+      return el("button", { class: "star", type: "button", role: "radio", "aria-checked": "false", "aria-label": T.star(n),
+        "data-testid": "star-" + n, text: "\u2605", onclick: function () { chooseStars(n); } });
+    });
+    ui.ratingComment = el("textarea", { "data-testid": "rating-comment", maxlength: "1000", placeholder: T.ratingComment, "aria-label": T.ratingComment });
+    ui.ratingSend = el("button", { class: "primary", type: "button", "data-testid": "rating-send", text: T.ratingSend, disabled: true, onclick: sendRating });
+    ui.ratingThanks = el("p", { "data-testid": "rating-thanks", role: "status", text: T.ratingThanks, hidden: true });
+    ui.rating = el("div", { class: "rating", "data-testid": "rating" }, [
+      el("p", { text: T.rate }), el("div", { class: "stars", role: "radiogroup", "aria-label": T.rate }, ui.stars), ui.ratingComment, ui.ratingSend, ui.ratingThanks]);
+    ui.transcript = el("button", { class: "linkish", type: "button", "data-testid": "transcript", text: T.transcript, onclick: downloadTranscript });
+    ui.ended = el("div", { class: "ended" }, [el("p", { text: T.ended }), ui.rating, ui.newConversation, el("div", {}, [ui.transcript])]);
 
     ui.list = el("div", {
       class: "list", "data-testid": "message-list", role: "log", "aria-live": "polite", "aria-relevant": "additions", "aria-label": T.conversation, tabindex: "0",

@@ -1482,7 +1482,8 @@
       const s = c.summary;
       ui.reviewTitle.textContent = s.visitor?.display_name || s.visitor?.email || `Visitor ${shortId(sessionId)}`;
       const sub = [s.status, s.routing_key ? `queue ${s.routing_key}` : null, s.ticket_id ? `ticket ${s.ticket_id}` : null,
-        s.tags.length ? s.tags.map((t) => `#${t}`).join(' ') : null, s.visitor?.email, s.visitor?.verified ? 'verified user' : null].filter(Boolean);
+        s.tags.length ? s.tags.map((t) => `#${t}`).join(' ') : null, s.visitor?.email, s.visitor?.verified ? 'verified user' : null,
+        s.rating ? `rated ${s.rating}/5${c.rating_comment ? `: “${c.rating_comment}”` : ''}` : null].filter(Boolean);
       ui.reviewSub.textContent = sub.join(' · ');
       const notes = [...c.notes];
       const items = [];
