@@ -38,8 +38,20 @@ public sealed record CannedResponse(Guid CannedId, string Title, string Shortcut
 public sealed record QueueCard(Guid SessionId, string? VisitorDisplayName, string? VisitorEmail, bool Verified, string? Preview,
     string? OperatorDisplayName = null);
 
+/// <summary>Conversations of a period, in total (<see cref="RoutingKey"/> null and <see cref="IsTotal"/>) or for one queue ("" = no routing key).</summary>
+/// <param name="FirstResponseSeconds">Average from the visitor's first message to the first operator reply.</param>
+/// <param name="AcceptSeconds">Average from entering a queue to an operator's accept (the first one).</param>
+/// <param name="ResolutionSeconds">Average from the start to the end of the ended conversations.</param>
+/// <param name="Csat">Average rating (1–5) of the rated ones.</param>
+public sealed record ReportRow(
+    bool IsTotal, string? RoutingKey, long Conversations, long Closed, double? FirstResponseSeconds, double? AcceptSeconds, double? ResolutionSeconds,
+    double? Csat, long Ratings);
+
 public interface IWorkspaceRepository
 {
+    /// <summary>The totals and one row per routing key of the conversations started in [from, to).</summary>
+    Task<IReadOnlyList<ReportRow>> ReportAsync(Guid tenantId, DateTimeOffset from, DateTimeOffset to, CancellationToken ct);
+
     /// <summary>The cards of these sessions (one round trip), for queue and conversation lists.</summary>
     Task<IReadOnlyDictionary<Guid, QueueCard>> CardsAsync(Guid tenantId, IReadOnlyCollection<Guid> sessionIds, CancellationToken ct);
 

@@ -77,6 +77,29 @@ public sealed class WorkspaceRepository(NpgsqlDataSource dataSource, EventCommit
         return new ConversationPage(items, rows.Count > limit ? ConversationCursor.Make(items[^1].CreatedAt, items[^1].SessionId) : null);
     }
 
+    public async Task<IReadOnlyList<ReportRow>> ReportAsync(Guid tenantId, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var rows = await connection.QueryAsync<(int Total, string? RoutingKey, long Conversations, long Closed, double? FirstResponse, double? Accept,
+            double? Resolution, double? Csat, long Ratings)>(new CommandDefinition("""
+            SELECT GROUPING(coalesce(s.routing_key, ''))::int, coalesce(s.routing_key, ''), count(*), count(s.closed_at),
+                   avg(extract(epoch FROM fr.at - fv.at))::float8, avg(extract(epoch FROM a.assigned_at - a.waiting_since))::float8,
+                   avg(extract(epoch FROM s.closed_at - s.created_at))::float8, avg(r.score)::float8, count(r.score)
+            FROM sessions s
+            LEFT JOIN LATERAL (SELECT x.waiting_since, x.assigned_at FROM assignments x
+                               WHERE x.session_id = s.session_id AND x.assigned_at IS NOT NULL ORDER BY x.created_at LIMIT 1) a ON true
+            LEFT JOIN LATERAL (SELECT min(m.created_at) AS at FROM messages m WHERE m.session_id = s.session_id AND m.sender_type = 'visitor') fv ON true
+            LEFT JOIN LATERAL (SELECT min(m.created_at) AS at FROM messages m WHERE m.session_id = s.session_id AND m.sender_type = 'operator') fr ON true
+            LEFT JOIN session_ratings r ON r.session_id = s.session_id
+            WHERE s.tenant_id = @tenantId AND s.created_at >= @from AND s.created_at < @to
+            GROUP BY ROLLUP (coalesce(s.routing_key, ''))
+            ORDER BY 1 DESC, 3 DESC
+            """, new { tenantId, from, to }, cancellationToken: ct));
+        var report = rows.Select(r => new ReportRow(r.Total == 1, r.Total == 1 ? null : r.RoutingKey, r.Conversations, r.Closed, r.FirstResponse, r.Accept,
+            r.Resolution, r.Csat, r.Ratings)).ToList();
+        return report.Count > 0 ? report : [new ReportRow(true, null, 0, 0, null, null, null, null, 0)];
+    }
+
     public async Task<IReadOnlyDictionary<Guid, QueueCard>> CardsAsync(Guid tenantId, IReadOnlyCollection<Guid> sessionIds, CancellationToken ct)
     {
         if (sessionIds.Count == 0)

@@ -158,4 +158,21 @@ public sealed partial class ConsoleTests : TenantTestBase
         var listed = (await Api.SignedAsync(Tenant, HttpMethod.Get, "/api/v1/relay/canned-responses")).ShouldBe(200).Data;
         Assert.That(listed.EnumerateArray().Select(c => c.GetProperty("shortcut").GetString()), Is.EqualTo(new[] { "refund" }));
     }
+
+    [Test]
+    public async Task TheOverviewChartsThirtyDaysAndTheReportDownloadsAsCsv()
+    {
+        var browser = await SignedInAsync(await MemberAsync("owner"));
+        var page = await (await browser.GetAsync("/console")).Content.ReadAsStringAsync();
+        var days = Regex.Matches(page, "data-testid=\"day\" data-date=\"([0-9-]+)\"").Select(m => m.Groups[1].Value).ToList();
+        Assert.That(days, Has.Count.EqualTo(30), "30 slots, a quiet day included");
+        Assert.That(days[^1], Is.EqualTo(DateTime.UtcNow.ToString("yyyy-MM-dd")), "today last");
+        Assert.That(page, Does.Contain("First response").And.Contain("CSAT"));
+
+        using var csv = await browser.GetAsync("/console/reports.csv");
+        Assert.That(csv.Content.Headers.ContentType?.MediaType, Is.EqualTo("text/csv"));
+        var lines = (await csv.Content.ReadAsStringAsync()).TrimEnd().Split('\n');
+        Assert.That(lines[0], Does.StartWith("routing_key,conversations,closed,first_response_seconds"));
+        Assert.That(lines[^1], Does.StartWith("(total),"));
+    }
 }

@@ -221,4 +221,29 @@ public sealed class WorkspaceTests : HubTestBase
         Assert.That(last.GetProperty("transcript").EnumerateArray().Select(l => l.GetProperty("text").GetString()),
             Has.Some.EqualTo("It ships today.").And.None.Contains("goodwill"));
     }
+
+    [Test]
+    public async Task TheReportCountsConversationsTimesAndCsatPerQueue()
+    {
+        var (session, visitor, op, assignmentId) = await AcceptedAsync("report", "Hello?");
+        await InvokeAsync(op, "Send", new { session_id = session.SessionId, client_message_id = "r1", text = "Hi there" });
+        await InvokeAsync(op, "Close", new { assignment_id = assignmentId, resolution = "done" });
+        await InvokeAsync(visitor, "Rate", new { score = 5 });
+        await OpenSessionAsync("human", "other-queue");
+
+        var report = (await Api.SignedAsync(Tenant, HttpMethod.Get, "/api/v1/relay/reports")).ShouldBe(200).Data;
+        var total = report.GetProperty("total");
+        Assert.Multiple(() =>
+        {
+            Assert.That(total.GetProperty("conversations").GetInt64(), Is.EqualTo(2));
+            Assert.That(total.GetProperty("closed").GetInt64(), Is.EqualTo(1));
+            Assert.That(total.GetProperty("csat").GetDouble(), Is.EqualTo(5));
+            Assert.That(total.GetProperty("first_response_seconds").GetDouble(), Is.GreaterThanOrEqualTo(0));
+            Assert.That(total.GetProperty("accept_seconds").GetDouble(), Is.GreaterThanOrEqualTo(0));
+            Assert.That(report.GetProperty("by_routing_key").EnumerateArray().Select(r => r.GetProperty("routing_key").GetString()),
+                Is.EquivalentTo(new[] { "report", "other-queue" }));
+        });
+        (await Api.SignedAsync(Tenant, HttpMethod.Get, "/api/v1/relay/reports?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z"))
+            .ShouldBe(422, "validation_failed");
+    }
 }

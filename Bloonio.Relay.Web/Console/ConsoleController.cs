@@ -120,8 +120,18 @@ public sealed class ConsoleController(IMediator mediator) : Controller
         var usage = await mediator.Send(new GetUsageQuery(TenantId, null), ct);
         var previous = await mediator.Send(new GetUsageQuery(TenantId, DateTime.UtcNow.AddMonths(-1).ToString("yyyy-MM")), ct);
         var queue = (await assignments.ListWaitingAsync(TenantId, null, ct)).Count;
-        return View(new OverviewModel(Ctx, usage, previous.Days.Concat(usage.Days).TakeLast(30).ToList(), queue, brain.Name));
+        var known = previous.Days.Concat(usage.Days).ToDictionary(d => d.Date, d => d.Messages.Visitor + d.Messages.Operator + d.Messages.Bot);
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        var days = Enumerable.Range(0, 30).Select(i => today.AddDays(i - 29)).Select(d => (d, known.GetValueOrDefault(d))).ToList();
+        var report = await mediator.Send(new Core.Workspace.GetReportQuery(TenantId), ct);
+        return View(new OverviewModel(Ctx, usage, days, queue, brain.Name, report));
     }
+
+    /// <summary>The last 30 days' report as CSV: one line per routing key, then the total.</summary>
+    [HttpGet("reports.csv"), ConsoleManage]
+    public async Task<IActionResult> ReportCsv(CancellationToken ct) =>
+        File(System.Text.Encoding.UTF8.GetBytes(Core.Workspace.GetReportHandler.Csv(await mediator.Send(new Core.Workspace.GetReportQuery(TenantId), ct))),
+            "text/csv; charset=utf-8", $"bloonio-report-{DateTime.UtcNow:yyyy-MM-dd}.csv");
 
     [HttpGet("keys"), ConsoleManage]
     public async Task<IActionResult> Keys(CancellationToken ct) =>

@@ -9,7 +9,10 @@ namespace Bloonio.Relay.Web.ConsolePages;
 
 public sealed record LoginForm(string? Email, string? Error);
 
-public sealed record OverviewModel(ConsoleContext Ctx, UsageReport Usage, IReadOnlyList<UsageDayView> Last30Days, int QueueLength, string Brain);
+/// <param name="Last30Days">Exactly 30 days, oldest first, today last; a day without traffic is there with zeros.</param>
+public sealed record OverviewModel(
+    ConsoleContext Ctx, UsageReport Usage, IReadOnlyList<(DateOnly Date, long Messages)> Last30Days, int QueueLength, string Brain,
+    Bloonio.Relay.Core.Workspace.Report Report);
 
 public sealed record KeysModel(ConsoleContext Ctx, Tenant Tenant, RotatedKey? Rotated);
 

@@ -42,6 +42,17 @@ public sealed class ConversationsController(IMediator mediator) : RelayControlle
         Envelope(StatusCodes.Status201Created, await Mediator.Send(new AddNoteCommand(TenantId, sessionId, body.Text), ct), "Note stored");
 }
 
+/// <summary>How conversations went (HMAC#1): counts, first response, time to accept, resolution, CSAT; in total and per queue.</summary>
+[Route("api/v1/relay/reports")]
+[Tags("Workspace")]
+public sealed class ReportsController(IMediator mediator) : RelayControllerBase(mediator)
+{
+    [HttpGet]
+    [ProducesResponseType<Envelope<Report>>(StatusCodes.Status200OK)]
+    public async Task<IActionResult> Get([FromQuery] DateTimeOffset? from, [FromQuery] DateTimeOffset? to, CancellationToken ct) =>
+        Envelope(StatusCodes.Status200OK, await Mediator.Send(new GetReportQuery(TenantId, from, to), ct), "Report");
+}
+
 /// <summary>Canned responses of the tenant (HMAC#1); the inbox uses them through the operator hub.</summary>
 [Route("api/v1/relay/canned-responses")]
 [Tags("Workspace")]
