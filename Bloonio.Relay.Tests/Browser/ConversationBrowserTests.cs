@@ -54,7 +54,8 @@ public sealed class ConversationBrowserTests : BrowserTestBase
 
         var before = await visitor.Locator("[data-testid=message][data-seq]").EvaluateAllAsync<int[]>("els => els.map(e => +e.dataset.seq)");
         await visitor.ReloadAsync();
-        await visitor.GetByTestId("launcher").ClickAsync();
+        // The panel was open: it reopens by itself after the reload.
+        await Assertions.Expect(visitor.GetByTestId("panel")).ToHaveAttributeAsync("aria-hidden", "false");
         await Assertions.Expect(visitor.Locator("[data-testid=message][data-seq]")).ToHaveCountAsync(before.Length);
         var after = await visitor.Locator("[data-testid=message][data-seq]").EvaluateAllAsync<int[]>("els => els.map(e => +e.dataset.seq)");
         Assert.That(after, Is.EqualTo(before).And.Ordered.And.Unique, "the reload shows every message once, in order");

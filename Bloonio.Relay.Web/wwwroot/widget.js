@@ -83,6 +83,7 @@
     notSent: "Not sent",
     retry: "Retry",
     ended: "This conversation has ended.",
+    transferred: function (name) { return "You are now chatting with " + name + "."; },
     rate: "How was this conversation?",
     star: function (n) { return n + " of 5"; },
     ratingComment: "Anything to add? (optional)",
@@ -237,6 +238,8 @@
       status: S.status,
       queue: S.queue,
       operator: S.operator,
+      last_operator: S.lastOperatorName || null,
+      open: !!S.open,
       outbox: S.outbox.map(function (o) {
         return { client_message_id: o.client_message_id, text: o.text, created_at: o.created_at, failed: o.state === "failed" ? (o.error || true) : undefined };
       })
@@ -258,6 +261,9 @@
     S.status = d.session_id ? d.status || null : null;
     S.queue = d.queue || null;
     S.operator = d.operator || null;
+    S.lastOperatorName = d.last_operator || null;
+    // The panel reopens as it was before the reload (an ended conversation starts afresh, closed).
+    if (d.open && d.session_id) pendingOpen = true;
     S.outbox = Array.isArray(d.outbox) ? d.outbox.filter(function (o) { return o && o.client_message_id && o.text; }).map(function (o) {
       return { client_message_id: o.client_message_id, text: o.text, created_at: o.created_at, state: o.failed ? "failed" : "queued",
         error: typeof o.failed === "string" ? o.failed : undefined, attempts: 0 };
@@ -669,7 +675,13 @@
     } else {
       S.queue = null;
     }
-    if (s.status === "assigned") S.operator = s.operator || S.operator;
+    if (s.status === "assigned") {
+      S.operator = s.operator || S.operator;
+      var name = S.operator && S.operator.display_name;
+      // Handed to someone else (a transfer, a release and a new accept): say who the visitor is talking to now.
+      if (name && S.lastOperatorName && name !== S.lastOperatorName) S.handover = T.transferred(name);
+      if (name) S.lastOperatorName = name;
+    }
     if (s.status === "open") S.operator = null;
     if (s.status !== "assigned") S.remoteTyping = null;
     if (s.status !== "open") S.botWaitUntil = 0;
@@ -850,6 +862,8 @@
 
   function startNewConversation() {
     resetRating();
+    S.handover = null;
+    S.lastOperatorName = null;
     stopConnection();
     S.session = null;
     S.knownSessionId = null;
@@ -1091,6 +1105,7 @@
     ".send:focus-visible{outline:2px solid var(--p);outline-offset:2px}",
     ".ended{flex:none;padding:16px;border-top:1px solid #e2e8f0;background:#fff;text-align:center;font-size:14.5px;color:#475569}",
     ".ended p{margin:0 0 10px}",
+    ".bar-info{background:#eef2ff;color:#3730a3}",
     ".rating [hidden]{display:none!important}.rating{margin:0 0 12px}.stars{display:flex;justify-content:center;gap:4px;margin:0 0 8px}",
     ".star{border:0;background:none;cursor:pointer;font-size:26px;line-height:1;color:#cbd5e1;padding:2px}",
     ".star[aria-checked=true]{color:#f59e0b}.star:focus-visible{outline:2px solid #6366f1;border-radius:4px}",
@@ -1270,13 +1285,14 @@
       el("div", null, [el("button", { class: "secondary", type: "button", text: T.cancel, onclick: function () { S.confirmEnd = false; render(); } }), ui.confirmYes])
     ]);
     ui.banner = el("div", { class: "bar bar-warn", role: "status" });
+    ui.handover = el("div", { class: "bar bar-info", role: "status", "data-testid": "handover" });
     ui.unavailable = el("div", { class: "unavailable", role: "status", text: T.unavailable });
     ui.footer = el("div", { class: "footer", text: T.poweredBy });
 
     ui.panel = el("div", {
       class: "panel", id: "bloonio-panel", "data-testid": "panel", role: "dialog", "aria-label": DEFAULT_BRANDING.title, tabindex: "-1",
       onkeydown: function (e) { if (e.key === "Escape" || e.key === "Esc") { e.stopPropagation(); close(true); } }
-    }, [ui.header, ui.confirm, ui.banner, ui.list, ui.unavailable, ui.dock, ui.composer, ui.ended, ui.footer]);
+    }, [ui.header, ui.confirm, ui.banner, ui.handover, ui.list, ui.unavailable, ui.dock, ui.composer, ui.ended, ui.footer]);
 
     ui.badge = el("span", { class: "badge", "data-testid": "unread-badge", "aria-hidden": "true" });
     ui.launcher = el("button", {
@@ -1372,6 +1388,9 @@
 
     // launcher + badge
     var unread = S.open ? 0 : unreadCount();
+    renderTitle(unread);
+    ui.handover.textContent = S.handover || "";
+    showIf(ui.handover, !!S.handover && S.status === "assigned");
     ui.root.classList.toggle("open", S.open);
     ui.launcher.setAttribute("aria-expanded", String(S.open));
     ui.launcher.setAttribute("aria-label", S.open ? T.closeChat : unread ? T.openChat + ", " + T.unread(unread) : T.openChat);
@@ -1619,12 +1638,24 @@
     node.appendChild(document.createTextNode(text.slice(last)));
   }
 
+  // The host page's title carries the unread count while the panel is closed ("(2) Page"), and is put back after.
+  var baseTitle = null;
+  function renderTitle(unread) {
+    if (baseTitle === null) baseTitle = document.title;
+    var wanted = unread ? "(" + unread + ") " + baseTitle : baseTitle;
+    if (document.title !== wanted) {
+      if (!/^\(\d+\) /.test(document.title)) baseTitle = document.title; // the page changed its own title meanwhile
+      document.title = unread ? "(" + unread + ") " + baseTitle : baseTitle;
+    }
+  }
+
   // ── open / close ──────────────────────────────────────────────────────────────────────────────────────────────
   function open() {
     if (!ui) { pendingOpen = true; return; }
     if (S.open) return;
     S.open = true;
     stickToBottom = true;
+    persist();
     render();
     ui.list.scrollTop = ui.list.scrollHeight;
     focusInput();
@@ -1637,6 +1668,7 @@
     S.open = false;
     S.confirmEnd = false;
     stopTyping();
+    persist();
     render();
     if (returnFocus) ui.launcher.focus();
   }
