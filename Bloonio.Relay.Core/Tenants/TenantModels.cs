@@ -39,6 +39,18 @@ public sealed record Branding
     public string PrimaryColor { get; init; } = "#4F46E5";
     public string? AvatarUrl { get; init; }
     public string Position { get; init; } = "right";
+
+    /// <summary>The widget's language when the visitor's browser asks for none it speaks (en, fr, de, es, ar).</summary>
+    public string Language { get; init; } = "en";
+
+    /// <summary>The greeting in other languages (language → text); <see cref="Greeting"/> otherwise.</summary>
+    [MultilineText]
+    public IReadOnlyDictionary<string, string> Greetings { get; init; } = new Dictionary<string, string>();
+}
+
+public static class WidgetLanguages
+{
+    public static readonly IReadOnlyList<string> All = ["en", "fr", "de", "es", "ar"];
 }
 
 public sealed record FeatureFlags

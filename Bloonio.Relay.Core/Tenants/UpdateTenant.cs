@@ -23,7 +23,8 @@ public sealed record TenantPatch(
     int? MaxConcurrent = null);
 
 public sealed record BrandingPatch(
-    string? Title = null, [MultilineText] string? Greeting = null, string? PrimaryColor = null, string? AvatarUrl = null, string? Position = null);
+    string? Title = null, [MultilineText] string? Greeting = null, string? PrimaryColor = null, string? AvatarUrl = null, string? Position = null,
+    string? Language = null, [MultilineText] IReadOnlyDictionary<string, string?>? Greetings = null);
 
 public sealed record FeatureFlagsPatch(
     bool? Bot = null, bool? HumanHandoff = null, bool? TypingIndicators = null, bool? AutoAssign = null,
@@ -59,6 +60,12 @@ public sealed class UpdateTenantValidator : AbstractValidator<UpdateTenantComman
                 .WithMessage("must be an absolute https URL").OverridePropertyName("branding.avatar_url");
             RuleFor(x => x.Patch.Branding!.Position).Must(p => p is null or "left" or "right")
                 .WithMessage("must be left or right").OverridePropertyName("branding.position");
+            RuleFor(x => x.Patch.Branding!.Language).Must(l => l is null || WidgetLanguages.All.Contains(l))
+                .WithMessage($"must be one of {string.Join(", ", WidgetLanguages.All)}").OverridePropertyName("branding.language");
+            RuleFor(x => x.Patch.Branding!.Greetings)
+                .Must(g => g is null || g.All(kv => WidgetLanguages.All.Contains(kv.Key) && (kv.Value is null || kv.Value.Length <= 500)))
+                .WithMessage($"keys must be languages ({string.Join(", ", WidgetLanguages.All)}), texts at most 500 characters (null removes one)")
+                .OverridePropertyName("branding.greetings");
         });
         RuleFor(x => x.Patch.Faq).Must(f => f is null || f.Count <= 200).WithMessage("must have at most 200 entries").OverridePropertyName("faq");
         RuleForEach(x => x.Patch.Faq).Must(e => e is not null && e.Question?.Trim().Length is >= 1 and <= 300 && e.Answer?.Trim().Length is >= 1 and <= 2000)
@@ -123,6 +130,8 @@ public sealed class UpdateTenantHandler(ITenantRepository tenants, ICallerContex
                 PrimaryColor = b.PrimaryColor?.ToUpperInvariant() ?? c.Branding.PrimaryColor,
                 AvatarUrl = b.AvatarUrl is null ? c.Branding.AvatarUrl : b.AvatarUrl.Length == 0 ? null : b.AvatarUrl,
                 Position = b.Position ?? c.Branding.Position,
+                Language = b.Language ?? c.Branding.Language,
+                Greetings = b.Greetings is null ? c.Branding.Greetings : MergeGreetings(c.Branding.Greetings, b.Greetings),
             }
             : c.Branding,
         FeatureFlags = p.FeatureFlags is { } f
@@ -142,6 +151,25 @@ public sealed class UpdateTenantHandler(ITenantRepository tenants, ICallerContex
         MaxConcurrent = p.MaxConcurrent ?? c.MaxConcurrent,
         Faq = p.Faq?.Select(e => new FaqEntry(e.Question.Trim(), e.Answer.Trim())).ToList() ?? c.Faq,
     };
+
+    /// <summary>Only the languages sent change: a text sets one, null (or empty) removes it.</summary>
+    private static IReadOnlyDictionary<string, string> MergeGreetings(IReadOnlyDictionary<string, string> current, IReadOnlyDictionary<string, string?> patch)
+    {
+        var merged = new Dictionary<string, string>(current);
+        foreach (var (language, text) in patch)
+        {
+            if (string.IsNullOrWhiteSpace(text))
+            {
+                merged.Remove(language);
+            }
+            else
+            {
+                merged[language] = text;
+            }
+        }
+
+        return merged;
+    }
 
     private static TenantQuotas Apply(TenantQuotas q, TenantQuotas? p) => p is null ? q : new TenantQuotas
     {

@@ -58,9 +58,12 @@ public abstract class BrowserTestBase
         await Relay.DisposeAsync();
     }
 
-    protected async Task<IPage> NewPageAsync(int width = 1366, int height = 900)
+    protected async Task<IPage> NewPageAsync(int width = 1366, int height = 900, string locale = "en-US")
     {
-        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            ViewportSize = new ViewportSize { Width = width, Height = height }, Locale = locale,
+        });
         context.SetDefaultTimeout(15_000);
         return await context.NewPageAsync();
     }

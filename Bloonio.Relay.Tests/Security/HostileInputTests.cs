@@ -145,5 +145,21 @@ public sealed class HostileInputTests : HubTestBase
         Assert.That((int)response.StatusCode, Is.EqualTo(401), await response.Content.ReadAsStringAsync());
     }
 
+    [Test]
+    public async Task WidgetLanguagesAndGreetingsAreChecked()
+    {
+        var path = $"/api/v1/admin/tenants/{Tenant.TenantId}";
+        Assert.That((await Api.AdminAsync(HttpMethod.Patch, path, new { branding = new { language = "klingon" } })).ShouldBe(422, "validation_failed").ErrorFields,
+            Does.Contain("branding.language"));
+        Assert.That((await Api.AdminAsync(HttpMethod.Patch, path, new { branding = new { greetings = new Dictionary<string, string> { ["xx"] = "Hi" } } }))
+            .ShouldBe(422, "validation_failed").ErrorFields, Does.Contain("branding.greetings"));
+        var ok = (await Api.AdminAsync(HttpMethod.Patch, path,
+            new { branding = new { language = "de", greetings = new Dictionary<string, string> { ["de"] = "Hallo!", ["es"] = "¡Hola!" } } })).ShouldBe(200).Data;
+        var removed = (await Api.AdminAsync(HttpMethod.Patch, path, new { branding = new { greetings = new Dictionary<string, string?> { ["es"] = null } } }))
+            .ShouldBe(200).Data;
+        Assert.That(removed.GetProperty("configuration").GetProperty("branding").GetProperty("greetings").EnumerateObject().Select(p => p.Name),
+            Is.EqualTo(new[] { "de" }), "null removes one language, the others stay: " + ok);
+    }
+
     private static byte[] RawJson(string json) => Encoding.UTF8.GetBytes(json);
 }

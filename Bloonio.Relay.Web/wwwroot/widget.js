@@ -113,6 +113,130 @@
   };
 
   // ── state ─────────────────────────────────────────────────────────────────────────────────────────────────────
+  // The widget's strings in other languages (English above is the fallback for any string missing here). Arabic is
+  // drawn right to left. The language: the first of the browser's languages the widget speaks, else the tenant's.
+  var LANGS = {
+    fr: {
+      openChat: "Ouvrir le chat", closeChat: "Fermer le chat",
+      unread: function (n) { return n === 1 ? "1 message non lu" : n + " messages non lus"; },
+      assistant: "Assistant", agent: "Conseiller", botTag: "Bot",
+      subtitleBot: "Posez-nous vos questions", subtitleHuman: "Nous répondons en général en quelques minutes",
+      subtitleWaiting: "En attente d’une personne…", subtitleAssigned: "est là pour vous aider", subtitleClosed: "Cette conversation est terminée",
+      online: "En ligne", talkToHuman: "Parler à une personne", requesting: "Demande en cours…",
+      queue: function (p) { return "Vous êtes n°" + p + " dans la file"; }, queueUnknown: "En attente de la prochaine personne disponible…",
+      eta: function (s) { return s < 60 ? "moins d’une minute" : "environ " + Math.round(s / 60) + " min"; },
+      typing: function (name) { return name + " écrit…"; },
+      placeholder: "Écrivez un message…", inputLabel: "Message", send: "Envoyer le message", sending: "Envoi…", sent: "Envoyé", read: "Lu",
+      notSent: "Non envoyé", retry: "Réessayer", ended: "Cette conversation est terminée.",
+      transferred: function (name) { return "Vous discutez maintenant avec " + name + "."; },
+      rate: "Comment s’est passée cette conversation ?", star: function (n) { return n + " sur 5"; },
+      ratingComment: "Un commentaire ? (facultatif)", ratingSend: "Envoyer la note", ratingThanks: "Merci pour votre avis !",
+      ratingFailed: "Votre note n’a pas pu être envoyée ; réessayez.", transcript: "Télécharger la conversation",
+      newConversation: "Commencer une nouvelle conversation", endConversation: "Terminer la conversation", endConfirm: "Terminer cette conversation ?",
+      endYes: "Terminer", cancel: "Annuler", reconnecting: "Reconnexion…", connecting: "Connexion…",
+      unavailable: "Le chat n’est pas disponible pour le moment. Réessayez plus tard.", conversation: "Conversation", poweredBy: "Propulsé par Bloonio",
+      errors: {
+        rate_limited: "Vous écrivez vite ; nous enverrons ceci dans un instant.", quota_exceeded: "Le chat est saturé. Réessayez plus tard.",
+        session_closed: "Cette conversation est terminée.", validation_failed: "Ce message n’a pas pu être envoyé.",
+        human: "Impossible de joindre une personne pour le moment. Réessayez.", generic: "Une erreur est survenue. Réessayez."
+      }
+    },
+    de: {
+      openChat: "Chat öffnen", closeChat: "Chat schließen",
+      unread: function (n) { return n === 1 ? "1 ungelesene Nachricht" : n + " ungelesene Nachrichten"; },
+      assistant: "Assistent", agent: "Mitarbeiter", botTag: "Bot",
+      subtitleBot: "Fragen Sie uns alles", subtitleHuman: "Wir antworten meist innerhalb von Minuten",
+      subtitleWaiting: "Warten auf eine Person…", subtitleAssigned: "hilft Ihnen gern", subtitleClosed: "Diese Unterhaltung ist beendet",
+      online: "Online", talkToHuman: "Mit einer Person sprechen", requesting: "Wird angefragt…",
+      queue: function (p) { return "Sie sind Nr. " + p + " in der Warteschlange"; }, queueUnknown: "Warten auf die nächste freie Person…",
+      eta: function (s) { return s < 60 ? "unter einer Minute" : "etwa " + Math.round(s / 60) + " Min."; },
+      typing: function (name) { return name + " schreibt…"; },
+      placeholder: "Nachricht schreiben…", inputLabel: "Nachricht", send: "Nachricht senden", sending: "Wird gesendet…", sent: "Gesendet",
+      read: "Gelesen", notSent: "Nicht gesendet", retry: "Erneut versuchen", ended: "Diese Unterhaltung ist beendet.",
+      transferred: function (name) { return "Sie chatten jetzt mit " + name + "."; },
+      rate: "Wie war diese Unterhaltung?", star: function (n) { return n + " von 5"; },
+      ratingComment: "Möchten Sie etwas hinzufügen? (optional)", ratingSend: "Bewertung senden", ratingThanks: "Danke für Ihr Feedback!",
+      ratingFailed: "Ihre Bewertung konnte nicht gesendet werden; bitte erneut versuchen.", transcript: "Unterhaltung herunterladen",
+      newConversation: "Neue Unterhaltung beginnen", endConversation: "Unterhaltung beenden", endConfirm: "Diese Unterhaltung beenden?",
+      endYes: "Beenden", cancel: "Abbrechen", reconnecting: "Verbindung wird wiederhergestellt…", connecting: "Verbinden…",
+      unavailable: "Der Chat ist gerade nicht verfügbar. Bitte später erneut versuchen.", conversation: "Unterhaltung", poweredBy: "Bereitgestellt von Bloonio",
+      errors: {
+        rate_limited: "Sie schreiben schnell; wir senden dies gleich.", quota_exceeded: "Der Chat ist gerade ausgelastet. Bitte später erneut versuchen.",
+        session_closed: "Diese Unterhaltung ist beendet.", validation_failed: "Diese Nachricht konnte nicht gesendet werden.",
+        human: "Gerade ist niemand erreichbar. Bitte erneut versuchen.", generic: "Etwas ist schiefgelaufen. Bitte erneut versuchen."
+      }
+    },
+    es: {
+      openChat: "Abrir el chat", closeChat: "Cerrar el chat",
+      unread: function (n) { return n === 1 ? "1 mensaje sin leer" : n + " mensajes sin leer"; },
+      assistant: "Asistente", agent: "Agente", botTag: "Bot",
+      subtitleBot: "Pregúntanos lo que quieras", subtitleHuman: "Solemos responder en minutos",
+      subtitleWaiting: "Esperando a una persona…", subtitleAssigned: "está aquí para ayudarte", subtitleClosed: "Esta conversación ha terminado",
+      online: "En línea", talkToHuman: "Hablar con una persona", requesting: "Solicitando…",
+      queue: function (p) { return "Eres el n.º " + p + " en la cola"; }, queueUnknown: "Esperando a la próxima persona disponible…",
+      eta: function (s) { return s < 60 ? "menos de un minuto" : "unos " + Math.round(s / 60) + " min"; },
+      typing: function (name) { return name + " está escribiendo…"; },
+      placeholder: "Escribe un mensaje…", inputLabel: "Mensaje", send: "Enviar mensaje", sending: "Enviando…", sent: "Enviado", read: "Leído",
+      notSent: "No enviado", retry: "Reintentar", ended: "Esta conversación ha terminado.",
+      transferred: function (name) { return "Ahora hablas con " + name + "."; },
+      rate: "¿Qué tal ha ido esta conversación?", star: function (n) { return n + " de 5"; },
+      ratingComment: "¿Algo que añadir? (opcional)", ratingSend: "Enviar valoración", ratingThanks: "¡Gracias por tu opinión!",
+      ratingFailed: "No se pudo enviar tu valoración; inténtalo de nuevo.", transcript: "Descargar la conversación",
+      newConversation: "Empezar una nueva conversación", endConversation: "Terminar la conversación", endConfirm: "¿Terminar esta conversación?",
+      endYes: "Terminar", cancel: "Cancelar", reconnecting: "Reconectando…", connecting: "Conectando…",
+      unavailable: "El chat no está disponible ahora. Inténtalo más tarde.", conversation: "Conversación", poweredBy: "Con la tecnología de Bloonio",
+      errors: {
+        rate_limited: "Escribes rápido; lo enviaremos en un momento.", quota_exceeded: "El chat está ocupado. Inténtalo más tarde.",
+        session_closed: "Esta conversación ha terminado.", validation_failed: "No se pudo enviar este mensaje.",
+        human: "No hay nadie disponible ahora. Inténtalo de nuevo.", generic: "Algo salió mal. Inténtalo de nuevo."
+      }
+    },
+    ar: {
+      openChat: "فتح المحادثة", closeChat: "إغلاق المحادثة",
+      unread: function (n) { return n === 1 ? "رسالة واحدة غير مقروءة" : n + " رسائل غير مقروءة"; },
+      assistant: "المساعد", agent: "موظف", botTag: "آلي",
+      subtitleBot: "اسألنا عن أي شيء", subtitleHuman: "نرد عادةً خلال دقائق",
+      subtitleWaiting: "في انتظار موظف…", subtitleAssigned: "هنا لمساعدتك", subtitleClosed: "انتهت هذه المحادثة",
+      online: "متصل", talkToHuman: "التحدث إلى موظف", requesting: "جارٍ الطلب…",
+      queue: function (p) { return "ترتيبك " + p + " في قائمة الانتظار"; }, queueUnknown: "في انتظار أول موظف متاح…",
+      eta: function (s) { return s < 60 ? "أقل من دقيقة" : "حوالي " + Math.round(s / 60) + " دقيقة"; },
+      typing: function (name) { return name + " يكتب…"; },
+      placeholder: "اكتب رسالة…", inputLabel: "رسالة", send: "إرسال الرسالة", sending: "جارٍ الإرسال…", sent: "أُرسلت", read: "قُرئت",
+      notSent: "لم تُرسل", retry: "إعادة المحاولة", ended: "انتهت هذه المحادثة.",
+      transferred: function (name) { return "أنت الآن تتحدث مع " + name + "."; },
+      rate: "كيف كانت هذه المحادثة؟", star: function (n) { return n + " من 5"; },
+      ratingComment: "هل تود إضافة شيء؟ (اختياري)", ratingSend: "إرسال التقييم", ratingThanks: "شكرًا لملاحظاتك!",
+      ratingFailed: "تعذر إرسال تقييمك؛ يُرجى المحاولة مرة أخرى.", transcript: "تنزيل المحادثة",
+      newConversation: "بدء محادثة جديدة", endConversation: "إنهاء المحادثة", endConfirm: "إنهاء هذه المحادثة؟",
+      endYes: "إنهاء", cancel: "إلغاء", reconnecting: "جارٍ إعادة الاتصال…", connecting: "جارٍ الاتصال…",
+      unavailable: "المحادثة غير متاحة حاليًا. يُرجى المحاولة لاحقًا.", conversation: "المحادثة", poweredBy: "مدعوم من Bloonio",
+      errors: {
+        rate_limited: "أنت ترسل بسرعة؛ سنرسل هذه بعد لحظة.", quota_exceeded: "المحادثة مشغولة حاليًا. يُرجى المحاولة لاحقًا.",
+        session_closed: "انتهت هذه المحادثة.", validation_failed: "تعذر إرسال هذه الرسالة.",
+        human: "تعذر الوصول إلى موظف الآن. يُرجى المحاولة مرة أخرى.", generic: "حدث خطأ ما. يُرجى المحاولة مرة أخرى."
+      }
+    }
+  };
+  var RTL = { ar: true };
+  var LANG = "en";
+
+  function chooseLanguage(tenantDefault) {
+    var wanted = (navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || ""])
+      .map(function (l) { return String(l).toLowerCase().split("-")[0]; });
+    for (var i = 0; i < wanted.length; i++) if (wanted[i] === "en" || LANGS[wanted[i]]) return wanted[i];
+    return tenantDefault === "en" || LANGS[tenantDefault] ? tenantDefault : "en";
+  }
+
+  function useLanguage(lang) {
+    LANG = lang;
+    var table = LANGS[lang];
+    if (!table) return;
+    for (var k in table) {
+      if (k === "errors") T.errors = assign({}, T.errors, table.errors);
+      else T[k] = table[k];
+    }
+  }
+
   var DEFAULT_BRANDING = { title: "Chat with us", greeting: "Hi! How can we help?", primary_color: "#4F46E5", avatar_url: null, position: "right" };
   var DEFAULT_FLAGS = { bot: true, human_handoff: true, typing_indicators: true };
 
@@ -1106,6 +1230,7 @@
     ".ended{flex:none;padding:16px;border-top:1px solid #e2e8f0;background:#fff;text-align:center;font-size:14.5px;color:#475569}",
     ".ended p{margin:0 0 10px}",
     ".bar-info{background:#eef2ff;color:#3730a3}",
+    "[dir=rtl] .send svg{transform:scaleX(-1);margin-left:0;margin-right:2px}",
     ".rating [hidden]{display:none!important}.rating{margin:0 0 12px}.stars{display:flex;justify-content:center;gap:4px;margin:0 0 8px}",
     ".star{border:0;background:none;cursor:pointer;font-size:26px;line-height:1;color:#cbd5e1;padding:2px}",
     ".star[aria-checked=true]{color:#f59e0b}.star:focus-visible{outline:2px solid #6366f1;border-radius:4px}",
@@ -1291,6 +1416,7 @@
 
     ui.panel = el("div", {
       class: "panel", id: "bloonio-panel", "data-testid": "panel", role: "dialog", "aria-label": DEFAULT_BRANDING.title, tabindex: "-1",
+      dir: RTL[LANG] ? "rtl" : "ltr", lang: LANG,
       onkeydown: function (e) { if (e.key === "Escape" || e.key === "Esc") { e.stopPropagation(); close(true); } }
     }, [ui.header, ui.confirm, ui.banner, ui.handover, ui.list, ui.unavailable, ui.dock, ui.composer, ui.ended, ui.footer]);
 
@@ -1720,6 +1846,8 @@
 
     config.then(function (ok) {
       if (!ok) { window.BloonioChat.state = function () { return { session_id: null, status: null, last_seq: 0, connected: false }; }; return; }
+      useLanguage(chooseLanguage(S.branding.language));
+      if (S.branding.greetings && S.branding.greetings[LANG]) S.branding.greeting = S.branding.greetings[LANG];
       mount();
       render();
       // Resume at once (replies since the last visit show as unread), and deliver what waited in the outbox.
