@@ -66,7 +66,7 @@ public sealed class AnswerWithBotHandler(
             {
                 outcome = await transitions.AppendAsync(request.TenantId, request.SessionId,
                     new NewMessage(Ids.New(clock), new Sender(SenderTypes.Bot, null, "Assistant"), text, $"bot-reply-{request.MessageId}",
-                        clock.GetUtcNow()), Author.BotLane, null, cancellationToken);
+                        clock.GetUtcNow(), Extras(reply)), Author.BotLane, null, cancellationToken);
             }
             catch (ConflictException)
             {
@@ -111,5 +111,20 @@ public sealed class AnswerWithBotHandler(
         {
             // Already with humans (the visitor asked at the same time), closed, or handoff disabled: nothing left to do.
         }
+    }
+
+    /// <summary>The brain's sources (links under the answer) and quick replies (buttons), bounded to what a widget shows.</summary>
+    private static MessageExtras? Extras(BrainReply reply)
+    {
+        var sources = reply.Sources.Where(s => !string.IsNullOrWhiteSpace(s.Title)).Take(MessageExtras.MaxSources)
+            .Select(s => new MessageLink(s.Title.Length > 200 ? s.Title[..200] : s.Title,
+                Uri.TryCreate(s.Url, UriKind.Absolute, out var u) && u.Scheme is "https" or "http" ? s.Url : null))
+            .ToList();
+        var replies = (reply.QuickReplies ?? []).Where(r => !string.IsNullOrWhiteSpace(r.Label)).Take(MessageExtras.MaxQuickReplies)
+            .Select(r => new QuickReply(r.Label.Length > MessageExtras.MaxLabel ? r.Label[..MessageExtras.MaxLabel] : r.Label,
+                r.Value is { Length: > 200 } v ? v[..200] : r.Value))
+            .ToList();
+        var extras = new MessageExtras(sources.Count > 0 ? sources : null, replies.Count > 0 ? replies : null);
+        return extras.IsEmpty ? null : extras;
     }
 }

@@ -32,13 +32,17 @@ public sealed class DevelopmentBrain(ITenantRepository tenants) : IBrain
             .FirstOrDefault();
         if (best.entry is not null)
         {
-            return new BrainReply(best.entry.Answer, [new BrainSource(best.entry.Question, null)], false, null);
+            // The other questions it knows, as buttons ("related questions").
+            var related = faq.Where(e => e != best.entry).Take(3).Select(e => new Sessions.QuickReply(e.Question.Length > 80 ? e.Question[..80] : e.Question, "faq")).ToList();
+            return new BrainReply(best.entry.Answer, [new BrainSource(best.entry.Question, null)], false, null, related.Count > 0 ? related : null);
         }
 
         var misses = _misses.AddOrUpdate(request.SessionId, 1, (_, n) => n + 1);
+        // The questions it can answer, as buttons: a visitor who does not know what to ask taps one.
+        var offered = faq.Take(4).Select(e => new Sessions.QuickReply(e.Question.Length > 80 ? e.Question[..80] : e.Question, "faq")).ToList();
         return misses >= 2
             ? new BrainReply("I could not find an answer; let me get a human to help you.", [], true, "two questions without an answer")
-            : new BrainReply("Sorry, I don't know that yet. Could you rephrase, or ask for a human?", [], false, null);
+            : new BrainReply("Sorry, I don't know that yet. Could you rephrase, or ask for a human?", [], false, null, offered.Count > 0 ? offered : null);
     }
 
     public Task<string> CreateTicketAsync(TicketRequest request, CancellationToken ct) =>

@@ -6,7 +6,8 @@ public sealed record BrainReplyRequest(Guid TenantId, Guid SessionId, Guid Messa
 
 public sealed record BrainSource(string Title, string? Url);
 
-public sealed record BrainReply(string? Text, IReadOnlyList<BrainSource> Sources, bool Escalate, string? EscalateReason);
+public sealed record BrainReply(
+    string? Text, IReadOnlyList<BrainSource> Sources, bool Escalate, string? EscalateReason, IReadOnlyList<Sessions.QuickReply>? QuickReplies = null);
 
 public sealed record TicketRequest(Guid TenantId, Guid SessionId, string Reason, string? RoutingKey, BrainVisitor Visitor, IReadOnlyList<string> TranscriptTail);
 

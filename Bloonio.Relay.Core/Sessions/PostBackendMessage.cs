@@ -12,7 +12,8 @@ public sealed record BackendSender(string? Type, string? Email);
 /// SPEC 4: the tenant's backend writes into a session as the system, the bot, or one of its operators (by email);
 /// delivered live to the visitor and the assigned operator. client_message_id makes it idempotent.
 /// </summary>
-public sealed record PostBackendMessageCommand(Guid TenantId, Guid SessionId, [MultilineText] string? Text, string? ClientMessageId, BackendSender? Sender)
+public sealed record PostBackendMessageCommand(
+    Guid TenantId, Guid SessionId, [MultilineText] string? Text, string? ClientMessageId, BackendSender? Sender, IReadOnlyList<QuickReply?>? QuickReplies = null)
     : IRequest<MessageAck>, ITenantScoped;
 
 public sealed class PostBackendMessageValidator : AbstractValidator<PostBackendMessageCommand>
@@ -21,6 +22,8 @@ public sealed class PostBackendMessageValidator : AbstractValidator<PostBackendM
     {
         RuleFor(x => x.Text).MustBeMessageText();
         RuleFor(x => x.ClientMessageId).MustBeClientMessageId();
+        RuleFor(x => x.QuickReplies).Must(QuickReplies.AreValid)
+            .WithMessage($"must be at most {MessageExtras.MaxQuickReplies}, each with a label of 1 to {MessageExtras.MaxLabel} characters");
         RuleFor(x => x.Sender).NotNull().WithMessage("is required: {\"type\": \"system\" | \"bot\" | \"operator\", \"email\"}");
         RuleFor(x => x.Sender!.Type).Must(t => t is SenderTypes.System or SenderTypes.Bot or SenderTypes.Operator)
             .WithMessage("must be system, bot or operator").OverridePropertyName("sender.type").When(x => x.Sender is not null);
@@ -42,7 +45,8 @@ public sealed class PostBackendMessageHandler(
             _ => new Sender(SenderTypes.System),
         };
         var outcome = await transitions.AppendAsync(request.TenantId, request.SessionId,
-            new NewMessage(Ids.New(clock), sender, request.Text!.Trim(), request.ClientMessageId, clock.GetUtcNow()), Author.Backend, null,
+            new NewMessage(Ids.New(clock), sender, request.Text!.Trim(), request.ClientMessageId, clock.GetUtcNow(),
+                QuickReplies.Clean(request.QuickReplies) is { } replies ? new MessageExtras(QuickReplies: replies) : null), Author.Backend, null,
             cancellationToken);
         if (!outcome.Duplicate && sender.Type != SenderTypes.System)
         {

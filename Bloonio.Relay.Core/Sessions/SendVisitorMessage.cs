@@ -10,7 +10,9 @@ using MediatR;
 namespace Bloonio.Relay.Core.Sessions;
 
 /// <summary>A visitor's message from <c>/hubs/visitor</c>; ids come from the visitor token, never from the client.</summary>
-public sealed record SendVisitorMessageCommand(Guid TenantId, Guid SessionId, Guid VisitorId, string? ClientMessageId, [MultilineText] string? Text)
+/// <param name="InReplyTo">The quick reply this message is (a tap on a button the bot or the backend offered).</param>
+public sealed record SendVisitorMessageCommand(
+    Guid TenantId, Guid SessionId, Guid VisitorId, string? ClientMessageId, [MultilineText] string? Text, QuickReplyRef? InReplyTo = null)
     : IRequest<MessageAck>, ITenantScoped;
 
 public sealed record MessageAck(Guid MessageId, int Seq, DateTimeOffset CreatedAt);
@@ -21,6 +23,8 @@ public sealed class SendVisitorMessageValidator : AbstractValidator<SendVisitorM
     {
         RuleFor(x => x.Text).MustBeMessageText();
         RuleFor(x => x.ClientMessageId).MustBeClientMessageId();
+        RuleFor(x => x.InReplyTo!.Value).Must(v => v is null || v.Length <= 200).WithMessage("must be at most 200 characters")
+            .OverridePropertyName("quick_reply.value").When(x => x.InReplyTo is not null);
     }
 }
 
@@ -45,7 +49,7 @@ public sealed class SendVisitorMessageHandler(
 
         // The visitor's display name is the session's, filled in under its lock (no read of the session here).
         var message = new NewMessage(Ids.New(clock), new Sender(SenderTypes.Visitor, request.VisitorId),
-            request.Text!.Trim(), request.ClientMessageId, clock.GetUtcNow());
+            request.Text!.Trim(), request.ClientMessageId, clock.GetUtcNow(), request.InReplyTo is { } tapped ? new MessageExtras(InReplyTo: tapped) : null);
         var admission = await month.AdmitAsync(request.TenantId, quota.MessagesPerMonth, cancellationToken)
             ?? throw MonthlyQuota.Exceeded(quota.MessagesPerMonth, clock);
         AppendOutcome outcome;

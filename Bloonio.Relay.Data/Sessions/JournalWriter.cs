@@ -38,6 +38,7 @@ internal static class JournalWriter
             senderTypes = messages.Select(m => m.Sender.Type).ToArray(), senderIds = messages.Select(m => m.Sender.Id).ToArray(),
             senderNames = messages.Select(m => m.Sender.DisplayName).ToArray(), texts = messages.Select(m => m.Text).ToArray(),
             clientIds = messages.Select(m => m.ClientMessageId).ToArray(), createdAt = messages.Select(m => m.CreatedAt).ToArray(),
+            extras = messages.Select(m => MessageExtrasJson.Write(m.Extras)).ToArray(),
         });
         var events = EventWriter.AppendManySql(messages.Select(m => (m.TenantId, new RelayEvent(Guid.CreateVersion7(m.CreatedAt),
             EventTypes.MessageCreated, new
@@ -45,11 +46,30 @@ internal static class JournalWriter
                 session_id = m.SessionId, message_id = m.MessageId, seq = m.Seq,
                 sender = new { type = m.Sender.Type, id = m.Sender.Id, display_name = m.Sender.DisplayName },
                 text = m.Text, client_message_id = m.ClientMessageId, created_at = m.CreatedAt,
+                sources = m.Extras?.Sources, quick_replies = m.Extras?.QuickReplies, in_reply_to = m.Extras?.InReplyTo,
             }, m.CreatedAt))).ToList(), parameters);
         return $"""
-            INSERT INTO messages (message_id, tenant_id, session_id, seq, sender_type, sender_id, sender_display_name, text, client_message_id, created_at)
-            SELECT * FROM unnest(@ids, @tenants, @sessions, @seqs, @senderTypes, @senderIds, @senderNames, @texts, @clientIds, @createdAt);
+            INSERT INTO messages (message_id, tenant_id, session_id, seq, sender_type, sender_id, sender_display_name, text, client_message_id, created_at, extras)
+            SELECT u.id, u.tenant, u.session, u.seq, u.st, u.sid, u.sn, u.text, u.cid, u.at, u.extras::jsonb
+            FROM unnest(@ids, @tenants, @sessions, @seqs, @senderTypes, @senderIds, @senderNames, @texts, @clientIds, @createdAt, @extras)
+                AS u(id, tenant, session, seq, st, sid, sn, text, cid, at, extras);
             {events}
             """;
     }
+}
+
+/// <summary>Message extras as stored (snake_case JSON) and read back.</summary>
+internal static class MessageExtrasJson
+{
+    private static readonly System.Text.Json.JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public static string? Write(MessageExtras? extras) =>
+        extras is null || extras.IsEmpty ? null : System.Text.Json.JsonSerializer.Serialize(extras, Options);
+
+    public static MessageExtras? Read(string? json) =>
+        json is null ? null : System.Text.Json.JsonSerializer.Deserialize<MessageExtras>(json, Options);
 }

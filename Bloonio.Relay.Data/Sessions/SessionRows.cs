@@ -13,7 +13,7 @@ internal static class SessionSql
 
     public const string MessageColumns = """
         m.message_id, m.tenant_id, m.session_id, m.seq, m.sender_type, m.sender_id, m.sender_display_name, m.text,
-        m.client_message_id, m.created_at
+        m.client_message_id, m.created_at, m.extras::text AS extras_json
         """;
 
     public const string AssignmentColumns = """
@@ -53,9 +53,10 @@ internal sealed class MessageRow
     public string Text { get; init; } = "";
     public string? ClientMessageId { get; init; }
     public DateTime CreatedAt { get; init; }
+    public string? ExtrasJson { get; init; }
 
     public JournalMessage ToMessage() => new(MessageId, TenantId, SessionId, Seq, new Sender(SenderType, SenderId, SenderDisplayName), Text,
-        ClientMessageId, DbJson.Utc(CreatedAt));
+        ClientMessageId, DbJson.Utc(CreatedAt), MessageExtrasJson.Read(ExtrasJson));
 }
 
 internal sealed class AssignmentRow

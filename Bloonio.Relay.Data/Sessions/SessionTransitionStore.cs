@@ -250,7 +250,7 @@ public sealed class SessionTransitionStore(NpgsqlDataSource dataSource, EventCom
                 ? append.Message.Sender with { DisplayName = snapshot.Session.VisitorDisplayName }
                 : append.Message.Sender;
             var message = new JournalMessage(append.Message.MessageId, append.TenantId, append.SessionId, snapshot.Session.LastSeq + 1, sender,
-                append.Message.Text, append.Message.ClientMessageId, append.Message.CreatedAt);
+                append.Message.Text, append.Message.ClientMessageId, append.Message.CreatedAt, append.Message.Extras);
             inserts.Add(message);
             if (message.ClientMessageId is { } id)
             {

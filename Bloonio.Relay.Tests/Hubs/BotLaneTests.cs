@@ -61,4 +61,60 @@ public sealed class BotLaneTests : HubTestBase
         Assert.That(offer.GetProperty("routing_key").GetString(), Is.EqualTo("store_9"));
         await InvokeAsync(keyed, "Accept", new { assignment_id = offer.GetProperty("assignment_id").GetGuid() });
     }
+
+    [Test]
+    public async Task AMissOffersTheFaqAsQuickRepliesAndATapIsAnsweredWithItsSource()
+    {
+        var session = await OpenSessionAsync("bot");
+        var visitor = await ConnectAsync("/hubs/visitor", session.Token);
+        var messages = HubEvents<JsonElement>.On(visitor, "message");
+        await InvokeAsync(visitor, "Send", new { client_message_id = "m1", text = "blorp zing" });
+        var miss = await messages.WaitForAsync(m => m.GetProperty("sender").GetProperty("type").GetString() == "bot");
+        var offered = miss.GetProperty("quick_replies").EnumerateArray().Single();
+        Assert.That(offered.GetProperty("label").GetString(), Is.EqualTo("What are your opening hours?"));
+
+        await InvokeAsync(visitor, "Send", new
+        {
+            client_message_id = "tap", text = offered.GetProperty("label").GetString(),
+            quick_reply = new { message_id = miss.GetProperty("message_id").GetGuid(), value = offered.GetProperty("value").GetString() },
+        });
+        var answer = await messages.WaitForAsync(m => m.GetProperty("sender").GetProperty("type").GetString() == "bot"
+                                                      && m.GetProperty("seq").GetInt32() > miss.GetProperty("seq").GetInt32());
+        Assert.Multiple(() =>
+        {
+            Assert.That(answer.GetProperty("text").GetString(), Does.StartWith("We are open 9 to 18"));
+            Assert.That(answer.GetProperty("sources").EnumerateArray().Single().GetProperty("title").GetString(), Is.EqualTo("What are your opening hours?"));
+            Assert.That(answer.TryGetProperty("quick_replies", out var more) ? more.ValueKind : JsonValueKind.Null, Is.EqualTo(JsonValueKind.Null),
+                "no other question to offer: the FAQ has one");
+        });
+
+        var history = (await InvokeAsync(visitor, "History", new { after_seq = 0 })).EnumerateArray().ToList();
+        var tapped = history.Single(m => m.GetProperty("client_message_id").GetString() == "tap");
+        Assert.That(tapped.GetProperty("in_reply_to").GetProperty("message_id").GetGuid(), Is.EqualTo(miss.GetProperty("message_id").GetGuid()),
+            "the tap is stored with what it answers");
+        var feed = (await Api.SignedAsync(Tenant, HttpMethod.Get, "/api/v1/relay/events?after=0")).ShouldBe(200).Data.GetProperty("events");
+        Assert.That(feed.EnumerateArray().Any(e => e.GetProperty("type").GetString() == "message.created"
+                                                   && e.GetProperty("data").TryGetProperty("sources", out var s) && s.ValueKind == JsonValueKind.Array), Is.True,
+            "message.created carries the sources");
+    }
+
+    [Test]
+    public async Task TheBackendCanOfferQuickReplies()
+    {
+        var session = await OpenSessionAsync("human");
+        var visitor = await ConnectAsync("/hubs/visitor", session.Token);
+        var messages = HubEvents<JsonElement>.On(visitor, "message");
+        var path = $"/api/v1/relay/sessions/{session.SessionId}/messages";
+        (await Api.SignedAsync(Tenant, HttpMethod.Post, path, new
+        {
+            text = "Your order #123 shipped. Anything else?", sender = new { type = "system" },
+            quick_replies = new[] { new { label = "Track it", value = (string?)"track:123" }, new { label = "No, thanks", value = (string?)null } },
+        })).ShouldBe(201);
+        var offer = await messages.WaitForAsync(m => m.GetProperty("text").GetString()!.StartsWith("Your order", StringComparison.Ordinal));
+        Assert.That(offer.GetProperty("quick_replies").EnumerateArray().Select(q => q.GetProperty("label").GetString()), Is.EqualTo(new[] { "Track it", "No, thanks" }));
+
+        var tooMany = Enumerable.Range(0, 9).Select(i => new { label = $"Option {i}" }).ToArray();
+        (await Api.SignedAsync(Tenant, HttpMethod.Post, path, new { text = "Pick", sender = new { type = "system" }, quick_replies = tooMany }))
+            .ShouldBe(422, "validation_failed");
+    }
 }

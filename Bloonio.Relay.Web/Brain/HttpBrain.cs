@@ -36,7 +36,9 @@ public sealed class HttpBrain(HttpClient http, BrainFailures failures) : IBrain
         // The brain is another service: what it says is cleaned to what the journal can hold (no control characters).
         return new BrainReply(TextPolicy.Clean(reply.Reply?.Text, multiline: true),
             reply.Reply?.Sources?.Select(s => new BrainSource(TextPolicy.Clean(s.Title, multiline: false) ?? "", TextPolicy.Clean(s.Url, multiline: false))).ToList() ?? [],
-            reply.Escalate, reply.EscalateReason);
+            reply.Escalate, reply.EscalateReason,
+            reply.Reply?.QuickReplies?.Where(q => !string.IsNullOrWhiteSpace(q.Label))
+                .Select(q => new Core.Sessions.QuickReply(TextPolicy.Clean(q.Label, multiline: false)!, TextPolicy.Clean(q.Value, multiline: false))).ToList());
     }
 
     public async Task<string> CreateTicketAsync(TicketRequest r, CancellationToken ct)
@@ -117,7 +119,9 @@ public sealed class HttpBrain(HttpClient http, BrainFailures failures) : IBrain
 
     private sealed record ReplyResponse(ReplyBody? Reply, bool Escalate, string? EscalateReason);
 
-    private sealed record ReplyBody(string? Text, List<SourceBody>? Sources);
+    private sealed record ReplyBody(string? Text, List<SourceBody>? Sources, List<QuickReplyBody>? QuickReplies);
+
+    private sealed record QuickReplyBody(string? Label, string? Value);
 
     private sealed record SourceBody(string? Title, string? Url);
 

@@ -4,7 +4,10 @@ using Bloonio.Relay.Core.Sessions;
 namespace Bloonio.Relay.Web.Hubs;
 
 /// <summary>What the hubs send and receive (snake_case in the JSON protocol), per SPEC 6.</summary>
-public sealed record SendArgs(string? ClientMessageId, string? Text);
+/// <param name="QuickReply">When the visitor tapped a quick reply: the message that offered it and the reply's value.</param>
+public sealed record SendArgs(string? ClientMessageId, string? Text, QuickReplyArgs? QuickReply = null);
+
+public sealed record QuickReplyArgs(Guid MessageId, string? Value);
 
 public sealed record OperatorSendArgs(Guid SessionId, string? ClientMessageId, string? Text);
 
@@ -45,11 +48,16 @@ public sealed record CannedArgs(Guid? SessionId = null);
 
 public sealed record ViewingArgs(Guid SessionId, bool Viewing, bool Typing = false);
 
+/// <param name="Sources">Links under the message (a bot's sources); absent when none.</param>
+/// <param name="QuickReplies">Buttons the visitor can tap; absent when none.</param>
+/// <param name="InReplyTo">The quick reply this visitor message is.</param>
 public sealed record MessageEvent(
-    Guid MessageId, Guid SessionId, int Seq, SenderView Sender, string Text, DateTimeOffset CreatedAt, string? ClientMessageId)
+    Guid MessageId, Guid SessionId, int Seq, SenderView Sender, string Text, DateTimeOffset CreatedAt, string? ClientMessageId,
+    IReadOnlyList<MessageLink>? Sources = null, IReadOnlyList<QuickReply>? QuickReplies = null, QuickReplyRef? InReplyTo = null)
 {
     public static MessageEvent From(JournalMessage m) => new(m.MessageId, m.SessionId, m.Seq,
-        new SenderView(m.Sender.Type, m.Sender.Id, m.Sender.DisplayName), m.Text, m.CreatedAt, m.ClientMessageId);
+        new SenderView(m.Sender.Type, m.Sender.Id, m.Sender.DisplayName), m.Text, m.CreatedAt, m.ClientMessageId,
+        m.Extras?.Sources, m.Extras?.QuickReplies, m.Extras?.InReplyTo);
 }
 
 public sealed record SenderView(string Type, Guid? Id, string? DisplayName);

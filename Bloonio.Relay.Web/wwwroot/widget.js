@@ -365,7 +365,8 @@
       last_operator: S.lastOperatorName || null,
       open: !!S.open,
       outbox: S.outbox.map(function (o) {
-        return { client_message_id: o.client_message_id, text: o.text, created_at: o.created_at, failed: o.state === "failed" ? (o.error || true) : undefined };
+        return { client_message_id: o.client_message_id, text: o.text, created_at: o.created_at, quick_reply: o.quick_reply,
+          failed: o.state === "failed" ? (o.error || true) : undefined };
       })
     };
     memoryStore = data;
@@ -856,8 +857,8 @@
     if (S.outbox.length !== before) persist();
   }
 
-  function queueMessage(text) {
-    var item = { client_message_id: uuid(), text: text, created_at: new Date().toISOString(), state: "queued", attempts: 0 };
+  function queueMessage(text, quickReply) {
+    var item = { client_message_id: uuid(), text: text, created_at: new Date().toISOString(), state: "queued", attempts: 0, quick_reply: quickReply };
     S.outbox.push(item);
     persist();
     stickToBottom = true;
@@ -879,7 +880,7 @@
       item.state = "sending";
       item.attempts = (item.attempts || 0) + 1;
       scheduleRender();
-      return conn.invoke("Send", { client_message_id: item.client_message_id, text: item.text }).then(function (ack) {
+      return conn.invoke("Send", { client_message_id: item.client_message_id, text: item.text, quick_reply: item.quick_reply || null }).then(function (ack) {
         acknowledge(item, ack);
         return next();
       }, function (e) {
@@ -1230,6 +1231,11 @@
     ".ended{flex:none;padding:16px;border-top:1px solid #e2e8f0;background:#fff;text-align:center;font-size:14.5px;color:#475569}",
     ".ended p{margin:0 0 10px}",
     ".bar-info{background:#eef2ff;color:#3730a3}",
+    ".sources{display:flex;flex-wrap:wrap;gap:4px 10px;margin:4px 0 0 44px;font-size:12.5px}.sources a{color:var(--p)}.sources span{color:#64748b}",
+    ".quick{display:flex;flex-wrap:wrap;gap:6px;margin:8px 0 0 44px}",
+    ".chip{border:1px solid var(--p);background:#fff;color:var(--p);border-radius:16px;padding:6px 12px;font:inherit;font-size:13.5px;cursor:pointer}",
+    ".chip:hover,.chip:focus-visible{background:var(--p);color:var(--on-p)}",
+    "[dir=rtl] .sources,[dir=rtl] .quick{margin:4px 44px 0 0}",
     "[dir=rtl] .send svg{transform:scaleX(-1);margin-left:0;margin-right:2px}",
     ".rating [hidden]{display:none!important}.rating{margin:0 0 12px}.stars{display:flex;justify-content:center;gap:4px;margin:0 0 8px}",
     ".star{border:0;background:none;cursor:pointer;font-size:26px;line-height:1;color:#cbd5e1;padding:2px}",
@@ -1464,6 +1470,11 @@
     ui.count.classList.toggle("over", len >= MAX_TEXT);
   }
 
+  function tapQuickReply(m, q) {
+    if (S.status === "closed" || S.unavailable) return;
+    queueMessage(q.label, { message_id: m.message_id, value: q.value || null });
+  }
+
   function submit() {
     var text = ui.input.value.trim();
     if (!text || text.length > MAX_TEXT || S.status === "closed" || S.unavailable) return;
@@ -1669,6 +1680,23 @@
     appendRich(bubble, item.text || "");
     var avatar = el("div", { class: "msg-avatar", "aria-hidden": "true" });
     node.appendChild(el("div", { class: "msg-row" }, [avatar, bubble]));
+    // A bot's sources as links under its answer; quick replies as buttons (shown while this is the newest message).
+    var sources = item.m && item.m.sources;
+    if (sources && sources.length) {
+      node.appendChild(el("div", { class: "sources", "data-testid": "sources" }, sources.map(function (s) {
+        return s.url && /^https?:\/\//i.test(s.url)
+          ? el("a", { href: s.url, target: "_blank", rel: "noopener noreferrer", text: s.title })
+          : el("span", { text: s.title });
+      })));
+    }
+    var replies = item.m && item.m.quick_replies;
+    if (replies && replies.length) {
+      node._quick = el("div", { class: "quick", "data-testid": "quick-replies", role: "group" }, replies.map(function (q) {
+        return el("button", { type: "button", class: "chip", "data-testid": "quick-reply", text: q.label,
+          onclick: function () { tapQuickReply(item.m, q); } });
+      }));
+      node.appendChild(node._quick);
+    }
     node.appendChild(el("div", { class: "meta" }));
     node._bubble = bubble;
     node._avatar = avatar;
@@ -1691,6 +1719,7 @@
     if (item.m) { node.setAttribute("data-seq", String(item.m.seq)); node.removeAttribute("data-pending"); }
     else if (item.o) { node.removeAttribute("data-seq"); node.setAttribute("data-pending", "true"); }
 
+    if (node._quick) node._quick.style.display = item.m && item.m.seq === S.lastSeq && !S.outbox.length && S.status !== "closed" ? "" : "none";
     var created = (item.m && item.m.created_at) || (item.o && item.o.created_at);
     if (created && node._bubble.title !== created) node._bubble.title = new Date(created).toLocaleString();
 
