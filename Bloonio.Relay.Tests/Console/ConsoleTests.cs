@@ -175,4 +175,27 @@ public sealed partial class ConsoleTests : TenantTestBase
         Assert.That(lines[0], Does.StartWith("routing_key,conversations,closed,first_response_seconds"));
         Assert.That(lines[^1], Does.StartWith("(total),"));
     }
+
+    [Test]
+    public async Task TheWidgetsLanguageAndGreetingsAreSetInTheConsole()
+    {
+        var browser = await SignedInAsync(await MemberAsync("owner"));
+        Dictionary<string, string> Form(string greetings) => new()
+        {
+            ["AllowedOrigins"] = "https://shop.example.com", ["Title"] = "Help", ["PrimaryColor"] = "#112233", ["Position"] = "right",
+            ["Language"] = "fr", ["Greetings"] = greetings,
+        };
+        Assert.That((await PostAsync(browser, "/console/settings", Form("fr: Bonjour !\nes: ¡Hola!"))).StatusCode, Is.EqualTo(HttpStatusCode.Redirect));
+        var branding = (await Api.AdminAsync(HttpMethod.Get, $"/api/v1/admin/tenants/{Tenant.TenantId}")).ShouldBe(200).Data
+            .GetProperty("configuration").GetProperty("branding");
+        Assert.That(branding.GetProperty("language").GetString(), Is.EqualTo("fr"));
+        Assert.That(branding.GetProperty("greetings").GetProperty("es").GetString(), Is.EqualTo("¡Hola!"));
+
+        Assert.That((await PostAsync(browser, "/console/settings", Form("fr: Salut"))).StatusCode, Is.EqualTo(HttpStatusCode.Redirect));
+        var after = (await Api.AdminAsync(HttpMethod.Get, $"/api/v1/admin/tenants/{Tenant.TenantId}")).ShouldBe(200).Data
+            .GetProperty("configuration").GetProperty("branding").GetProperty("greetings");
+        Assert.That(after.EnumerateObject().Select(p => $"{p.Name}={p.Value.GetString()}"), Is.EqualTo(new[] { "fr=Salut" }), "a line removed is a language removed");
+        var refused = await PostAsync(browser, "/console/settings", Form("xx: nope"));
+        Assert.That(refused.StatusCode, Is.EqualTo((HttpStatusCode)422));
+    }
 }

@@ -243,7 +243,8 @@ public sealed class ConsoleController(IMediator mediator) : Controller
     [HttpPost("settings"), ConsoleManage]
     public async Task<IActionResult> Settings([FromForm] SettingsForm form, CancellationToken ct) =>
         await AttemptAsync(
-            () => mediator.Send(new UpdateTenantCommand(TenantId, form.ToPatch(), AllowQuotas: false), ct),
+            async () => await mediator.Send(new UpdateTenantCommand(TenantId,
+                form.ToPatch((await mediator.Send(new GetTenantQuery(TenantId), ct)).Configuration.Branding.Greetings), AllowQuotas: false), ct),
             async (errors, message) => View("Settings", new SettingsModel(Ctx, await mediator.Send(new GetTenantQuery(TenantId), ct), message, errors)),
             "/console/settings?saved=1");
 

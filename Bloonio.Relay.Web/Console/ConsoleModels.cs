@@ -60,16 +60,33 @@ public sealed class SettingsForm
     public string? WebhookUrl { get; set; }
     public List<string>? WebhookEvents { get; set; }
     public string? Faq { get; set; }
+    public string? Language { get; set; }
 
-    public TenantPatch ToPatch() => new(
+    /// <summary>One line per language: <c>fr: Bonjour ! Comment pouvons-nous aider ?</c>; a language left out is removed.</summary>
+    public string? Greetings { get; set; }
+
+    public TenantPatch ToPatch(IReadOnlyDictionary<string, string>? currentGreetings = null) => new(
         AllowedOrigins: Lines(AllowedOrigins).Select(l => (string?)l).ToList(),
         AllowNativeClients: AllowNativeClients,
-        Branding: new BrandingPatch(Title, Greeting ?? "", PrimaryColor, AvatarUrl ?? "", Position),
+        Branding: new BrandingPatch(Title, Greeting ?? "", PrimaryColor, AvatarUrl ?? "", Position, string.IsNullOrWhiteSpace(Language) ? null : Language,
+            GreetingsPatch(currentGreetings)),
         FeatureFlags: new FeatureFlagsPatch(Bot, HumanHandoff, TypingIndicators, AutoAssign),
         MaxConcurrent: MaxConcurrent,
         WebhookUrl: WebhookUrl ?? "",
         WebhookEvents: (WebhookEvents ?? []).Count == WebhookEventTypes.All.Count ? [] : (WebhookEvents ?? []).Select(e => (string?)e).ToList(),
         Faq: Lines(Faq).Select(l => l.Split('|', 2)).Select(p => new FaqEntry(p[0].Trim(), p.Length > 1 ? p[1].Trim() : "")).ToList());
+
+    private Dictionary<string, string?> GreetingsPatch(IReadOnlyDictionary<string, string>? current)
+    {
+        var wanted = Lines(Greetings).Select(l => l.Split(':', 2)).Where(p => p.Length == 2)
+            .GroupBy(p => p[0].Trim().ToLowerInvariant()).ToDictionary(g => g.Key, g => (string?)g.Last()[1].Trim());
+        foreach (var gone in (current?.Keys ?? []).Where(k => !wanted.ContainsKey(k)))
+        {
+            wanted[gone] = null;
+        }
+
+        return wanted;
+    }
 
     private static IEnumerable<string> Lines(string? text) =>
         (text ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
