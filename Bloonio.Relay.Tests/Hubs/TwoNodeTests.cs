@@ -277,11 +277,13 @@ public sealed class TwoNodeTests
         await reconnected.WaitAsync(TimeSpan.FromSeconds(30));
         await operatorC.InvokeAsync<object>("ListMine").WaitAsync(TimeSpan.FromSeconds(10));
         await _a.Services.GetRequiredService<RedisConnection>().WhenConnectedAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        await c.Services.GetRequiredService<RedisConnection>().WhenConnectedAsync().WaitAsync(TimeSpan.FromSeconds(30));
 
         var (token, sessionId) = await VisitorTokenAsync();
         await InvokeAsync(await ConnectAsync(_a, "/hubs/visitor", token), "Send", new { client_message_id = "y", text = "from node A" });
-        Assert.That((await offers.WaitForAsync(o => o.GetProperty("session_id").GetGuid() == sessionId)).GetProperty("session_id").GetGuid(),
-            Is.EqualTo(sessionId), "the late node's backplane hears node A");
+        // Generous: on a loaded machine (CI's two cores) the late node's re-subscription can take a while.
+        Assert.That((await offers.WaitForAsync(o => o.GetProperty("session_id").GetGuid() == sessionId, TimeSpan.FromSeconds(30)))
+            .GetProperty("session_id").GetGuid(), Is.EqualTo(sessionId), "the late node's backplane hears node A");
 
         var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         operatorC.Closed += _ =>

@@ -6,11 +6,15 @@ namespace Bloonio.Relay.Tests.Infrastructure;
 /// </summary>
 public static class Eventually
 {
-    public static async Task HoldsAsync(Func<bool> condition, string what, TimeSpan? timeout = null)
+    public static Task HoldsAsync(Func<bool> condition, string what, TimeSpan? timeout = null) =>
+        HoldsAsync(() => Task.FromResult(condition()), what, timeout);
+
+    /// <summary>The same, for a condition that has work to do first (a pass of a background loop).</summary>
+    public static async Task HoldsAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
         using var tick = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
-        while (!condition())
+        while (!await condition())
         {
             if (DateTime.UtcNow > deadline || !await tick.WaitForNextTickAsync())
             {
