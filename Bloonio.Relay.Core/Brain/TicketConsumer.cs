@@ -13,7 +13,7 @@ public sealed class TicketConsumer(ISessionRepository sessions, IBrain brain, Ti
 {
     public string Name => "brain.tickets";
 
-    public IReadOnlySet<string>? Types { get; } = new HashSet<string> { EventTypes.SessionEscalated };
+    public IReadOnlySet<string>? Types { get; } = new HashSet<string> { EventTypes.SessionEscalated, EventTypes.SessionOfflineMessage };
 
     public async Task HandleAsync(Guid tenantId, IReadOnlyList<StoredEvent> events, CancellationToken ct)
     {

@@ -12,6 +12,7 @@ public static class EventTypes
     public const string SessionTagged = "session.tagged";
     public const string NoteCreated = "note.created";
     public const string SessionRated = "session.rated";
+    public const string SessionOfflineMessage = "session.offline_message";
     public const string AssignmentWaiting = "assignment.waiting";
     public const string AssignmentAccepted = "assignment.accepted";
     public const string AssignmentReleased = "assignment.released";

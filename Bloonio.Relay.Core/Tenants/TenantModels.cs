@@ -25,6 +25,11 @@ public sealed record TenantConfiguration
     /// <summary>A WAITING assignment older than this closes with <c>reason: timeout</c>; null = never.</summary>
     public int? MaxWaitSeconds { get; init; }
 
+    /// <summary>When humans answer (null = always); a routing key may have its own.</summary>
+    public Schedule? Hours { get; init; }
+
+    public IReadOnlyDictionary<string, Schedule> HoursByRoutingKey { get; init; } = new Dictionary<string, Schedule>();
+
     /// <summary>How many conversations an operator holds at once in this tenant (a membership may override it).</summary>
     public int MaxConcurrent { get; init; } = TenantRules.DefaultMaxConcurrent;
 }

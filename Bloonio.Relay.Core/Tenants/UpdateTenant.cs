@@ -20,7 +20,9 @@ public sealed record TenantPatch(
     int? MaxWaitSeconds = null,
     TenantQuotas? Quotas = null,
     IReadOnlyList<FaqEntry>? Faq = null,
-    int? MaxConcurrent = null);
+    int? MaxConcurrent = null,
+    Schedule? Hours = null,
+    IReadOnlyDictionary<string, Schedule>? HoursByRoutingKey = null);
 
 public sealed record BrandingPatch(
     string? Title = null, [MultilineText] string? Greeting = null, string? PrimaryColor = null, string? AvatarUrl = null, string? Position = null,
@@ -67,6 +69,12 @@ public sealed class UpdateTenantValidator : AbstractValidator<UpdateTenantComman
                 .WithMessage($"keys must be languages ({string.Join(", ", WidgetLanguages.All)}), texts at most 500 characters (null removes one)")
                 .OverridePropertyName("branding.greetings");
         });
+        RuleFor(x => x.Patch.Hours).Must(h => h is null || BusinessHours.Problem(h) is null)
+            .WithMessage(x => BusinessHours.Problem(x.Patch.Hours!) ?? "").OverridePropertyName("hours");
+        RuleFor(x => x.Patch.HoursByRoutingKey)
+            .Must(m => m is null || (m.Count <= 100 && m.All(kv => Operators.OperatorRules.IsRoutingKey(kv.Key) && BusinessHours.Problem(kv.Value) is null)))
+            .WithMessage("keys must be routing keys (at most 100), each schedule valid (time_zone, weekly HH:mm-HH:mm, holidays yyyy-MM-dd)")
+            .OverridePropertyName("hours_by_routing_key");
         RuleFor(x => x.Patch.Faq).Must(f => f is null || f.Count <= 200).WithMessage("must have at most 200 entries").OverridePropertyName("faq");
         RuleForEach(x => x.Patch.Faq).Must(e => e is not null && e.Question?.Trim().Length is >= 1 and <= 300 && e.Answer?.Trim().Length is >= 1 and <= 2000)
             .WithMessage("needs a question (1 to 300 characters) and an answer (1 to 2000)").OverridePropertyName("faq");
@@ -150,6 +158,9 @@ public sealed class UpdateTenantHandler(ITenantRepository tenants, ICallerContex
         MaxWaitSeconds = p.MaxWaitSeconds is null ? c.MaxWaitSeconds : p.MaxWaitSeconds == 0 ? null : p.MaxWaitSeconds,
         MaxConcurrent = p.MaxConcurrent ?? c.MaxConcurrent,
         Faq = p.Faq?.Select(e => new FaqEntry(e.Question.Trim(), e.Answer.Trim())).ToList() ?? c.Faq,
+        // A schedule without any day is "always open": it clears the hours.
+        Hours = p.Hours is null ? c.Hours : p.Hours.Weekly.Count == 0 ? null : p.Hours,
+        HoursByRoutingKey = p.HoursByRoutingKey ?? c.HoursByRoutingKey,
     };
 
     /// <summary>Only the languages sent change: a text sets one, null (or empty) removes it.</summary>
@@ -187,6 +198,6 @@ public sealed class UpdateTenantHandler(ITenantRepository tenants, ICallerContex
             ("name", p.Name), ("allowed_origins", p.AllowedOrigins), ("allow_native_clients", p.AllowNativeClients),
             ("branding", p.Branding), ("feature_flags", p.FeatureFlags), ("webhook_url", p.WebhookUrl),
             ("webhook_events", p.WebhookEvents), ("max_wait_seconds", p.MaxWaitSeconds), ("quotas", p.Quotas), ("faq", p.Faq),
-            ("max_concurrent", p.MaxConcurrent),
+            ("max_concurrent", p.MaxConcurrent), ("hours", p.Hours), ("hours_by_routing_key", p.HoursByRoutingKey),
         }.Where(f => f.Value is not null).Select(f => f.Name).ToArray();
 }

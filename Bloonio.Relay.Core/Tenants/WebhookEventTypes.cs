@@ -7,6 +7,6 @@ public static class WebhookEventTypes
     [
         "session.created", "message.created", "session.escalated", "assignment.waiting", "assignment.accepted",
         "assignment.released", "assignment.transferred", "assignment.closed", "session.closed",
-        "operator.provisioned", "operator.deprovisioned", "key.rotated", "quota.warning", "quota.exceeded", "session.ticket_created", "session.tagged", "note.created", "session.rated",
+        "operator.provisioned", "operator.deprovisioned", "key.rotated", "quota.warning", "quota.exceeded", "session.ticket_created", "session.tagged", "note.created", "session.rated", "session.offline_message",
     ];
 }

@@ -6,7 +6,7 @@ namespace Bloonio.Relay.Core.Workspace;
 /// <summary>What to list: every field optional; <see cref="Q"/> searches message text and the visitor's name, email and user id.</summary>
 public sealed record ConversationFilter(
     string? Status = null, string? RoutingKey = null, Guid? OperatorId = null, string? Tag = null, DateTimeOffset? From = null,
-    DateTimeOffset? To = null, string? Q = null, string? Cursor = null, int? Limit = null);
+    DateTimeOffset? To = null, string? Q = null, string? Cursor = null, int? Limit = null, bool? Offline = null);
 
 /// <summary>Who looks: an operator restricted to routing keys sees their queues' conversations and those it took part in.</summary>
 public sealed record ConversationScope(IReadOnlyList<string>? RoutingKeys, Guid? OperatorId)
@@ -19,7 +19,7 @@ public sealed record ConversationScope(IReadOnlyList<string>? RoutingKeys, Guid?
 public sealed record ConversationSummary(
     Guid SessionId, string Status, string Mode, string? RoutingKey, VisitorView Visitor, Guid? OperatorId, string? TicketId,
     IReadOnlyList<string> Tags, string? Preview, string? Snippet, int LastSeq, DateTimeOffset CreatedAt, DateTimeOffset? ClosedAt,
-    int? Rating = null);
+    int? Rating = null, bool Offline = false);
 
 public sealed record VisitorView(Guid VisitorId, string? DisplayName, string? Email, string? ExternalUserId, bool Verified);
 
@@ -51,6 +51,9 @@ public interface IWorkspaceRepository
 {
     /// <summary>The totals and one row per routing key of the conversations started in [from, to).</summary>
     Task<IReadOnlyList<ReportRow>> ReportAsync(Guid tenantId, DateTimeOffset from, DateTimeOffset to, CancellationToken ct);
+
+    /// <summary>A conversation that starts ended with the visitor's message (offline), its events; returns its id.</summary>
+    Task<Guid> CreateOfflineAsync(Guid tenantId, string email, string? displayName, string? routingKey, string text, DateTimeOffset now, CancellationToken ct);
 
     /// <summary>The cards of these sessions (one round trip), for queue and conversation lists.</summary>
     Task<IReadOnlyDictionary<Guid, QueueCard>> CardsAsync(Guid tenantId, IReadOnlyCollection<Guid> sessionIds, CancellationToken ct);

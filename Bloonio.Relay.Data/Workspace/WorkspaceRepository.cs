@@ -28,7 +28,8 @@ public sealed class WorkspaceRepository(NpgsqlDataSource dataSource, EventCommit
          ORDER BY a.created_at DESC LIMIT 1) AS operator_id,
         ARRAY(SELECT t.tag FROM session_tags t WHERE t.session_id = s.session_id ORDER BY t.tag) AS tags,
         (SELECT m.text FROM messages m WHERE m.session_id = s.session_id AND m.sender_type = 'visitor' ORDER BY m.seq LIMIT 1) AS preview,
-        (SELECT r.score FROM session_ratings r WHERE r.session_id = s.session_id) AS rating
+        (SELECT r.score FROM session_ratings r WHERE r.session_id = s.session_id) AS rating,
+        coalesce((s.metadata ->> 'offline')::boolean, false) AS offline
         """;
 
     public async Task<ConversationPage> ListAsync(Guid tenantId, ConversationFilter filter, ConversationScope scope, CancellationToken ct)
@@ -51,6 +52,7 @@ public sealed class WorkspaceRepository(NpgsqlDataSource dataSource, EventCommit
               AND (@routingKey::text IS NULL OR s.routing_key = @routingKey::text)
               AND (@from::timestamptz IS NULL OR s.created_at >= @from::timestamptz)
               AND (@to::timestamptz IS NULL OR s.created_at < @to::timestamptz)
+              AND (@offline::boolean IS NULL OR coalesce((s.metadata ->> 'offline')::boolean, false) = @offline::boolean)
               AND (@tag::text IS NULL OR EXISTS (SELECT 1 FROM session_tags t WHERE t.session_id = s.session_id AND t.tag = @tag::text))
               AND (@operatorId::uuid IS NULL OR EXISTS (
                        SELECT 1 FROM assignments a WHERE a.session_id = s.session_id AND a.operator_id = @operatorId::uuid))
@@ -68,7 +70,7 @@ public sealed class WorkspaceRepository(NpgsqlDataSource dataSource, EventCommit
             LIMIT @take
             """, new
         {
-            tenantId, status = filter.Status, routingKey = filter.RoutingKey, from = filter.From, to = filter.To, tag = filter.Tag,
+            tenantId, status = filter.Status, routingKey = filter.RoutingKey, from = filter.From, to = filter.To, tag = filter.Tag, offline = filter.Offline,
             operatorId = filter.OperatorId, q, qLike = q?.Replace(@"\", @"\\").Replace("%", @"\%").Replace("_", @"\_"),
             scoped = scope.RoutingKeys is not null, keys = scope.RoutingKeys?.ToArray() ?? [], viewer = scope.OperatorId ?? Guid.Empty,
             afterAt = after?.At, afterId = after?.Id, take = limit + 1,
@@ -98,6 +100,31 @@ public sealed class WorkspaceRepository(NpgsqlDataSource dataSource, EventCommit
         var report = rows.Select(r => new ReportRow(r.Total == 1, r.Total == 1 ? null : r.RoutingKey, r.Conversations, r.Closed, r.FirstResponse, r.Accept,
             r.Resolution, r.Csat, r.Ratings)).ToList();
         return report.Count > 0 ? report : [new ReportRow(true, null, 0, 0, null, null, null, null, 0)];
+    }
+
+    public async Task<Guid> CreateOfflineAsync(Guid tenantId, string email, string? displayName, string? routingKey, string text, DateTimeOffset now,
+        CancellationToken ct)
+    {
+        var sessionId = Guid.CreateVersion7(now);
+        var visitorId = Guid.CreateVersion7(now);
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO sessions (session_id, tenant_id, visitor_id, mode, status, routing_key, visitor_display_name, visitor_email, metadata,
+                                  resume_token_hash, last_seq, created_at, updated_at, closed_at)
+            VALUES (@sessionId, @tenantId, @visitorId, 'human', 'closed', @routingKey, @displayName, @email, '{"offline": true}'::jsonb,
+                    @resume, 1, @now, @now, @now)
+            """, new { sessionId, tenantId, visitorId, routingKey, displayName, email, resume = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32), now },
+            tx, cancellationToken: ct));
+        await JournalWriter.InsertAsync(connection, tx, new Core.Sessions.JournalMessage(Guid.CreateVersion7(now), tenantId, sessionId, 1,
+            new Core.Sessions.Sender(Core.Sessions.SenderTypes.Visitor, visitorId, displayName), text, null, now), ct);
+        await EventWriter.AppendAsync(connection, tx, tenantId, new RelayEvent(Guid.CreateVersion7(now), EventTypes.SessionOfflineMessage, new
+        {
+            session_id = sessionId, email, display_name = displayName, routing_key = routingKey, text, reason = "offline message", created_at = now,
+        }, now), ct);
+        await tx.CommitAsync(ct);
+        commits.Committed();
+        return sessionId;
     }
 
     public async Task<IReadOnlyDictionary<Guid, QueueCard>> CardsAsync(Guid tenantId, IReadOnlyCollection<Guid> sessionIds, CancellationToken ct)
@@ -295,11 +322,12 @@ public sealed class WorkspaceRepository(NpgsqlDataSource dataSource, EventCommit
         public string? Snippet { get; init; }
         public string? MetadataJson { get; init; }
         public short? Rating { get; init; }
+        public bool Offline { get; init; }
         public string? RatingComment { get; init; }
 
         public ConversationSummary ToSummary() => new(SessionId, Status, Mode, RoutingKey,
             new VisitorView(VisitorId, VisitorDisplayName, VisitorEmail, ExternalUserId, Verified: ExternalUserId is not null), OperatorId, TicketId, Tags,
-            Preview, Highlight(Snippet), LastSeq, DbJson.Utc(CreatedAt), ClosedAt is { } c ? DbJson.Utc(c) : null, Rating);
+            Preview, Highlight(Snippet), LastSeq, DbJson.Utc(CreatedAt), ClosedAt is { } c ? DbJson.Utc(c) : null, Rating, Offline);
     }
 
     private sealed class NoteRow

@@ -6,6 +6,8 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace Bloonio.Relay.Web.Controllers;
 
+public sealed record OfflineMessageBody(string? Email, string? DisplayName, string? Text, string? RoutingKey);
+
 public sealed record CreateWidgetSessionBody(string? Mode, string? RoutingKey, VisitorInfo? Visitor, JsonElement? Metadata, string? ResumeToken);
 
 /// <summary>SPEC 5: the widget's public API, keyed by <c>X-Bloonio-Widget-Key</c> and checked against the browser's Origin.</summary>
@@ -17,11 +19,23 @@ public sealed class WidgetController(IMediator mediator) : RelayControllerBase(m
 
     [HttpGet("config")]
     [ProducesResponseType<Envelope<WidgetConfig>>(StatusCodes.Status200OK)]
-    public async Task<IActionResult> Config([FromHeader(Name = WidgetKeyHeader)] string? widgetKey, CancellationToken ct)
+    public async Task<IActionResult> Config([FromHeader(Name = WidgetKeyHeader)] string? widgetKey,
+        [FromQuery(Name = "routing_key")] string? routingKey, CancellationToken ct)
     {
-        var config = await Mediator.Send(new GetWidgetConfigQuery(widgetKey, Origin), ct);
+        var config = await Mediator.Send(new GetWidgetConfigQuery(widgetKey, Origin, routingKey), ct);
         WidgetCors.Allow(HttpContext);
         return Envelope(StatusCodes.Status200OK, config, "Widget configuration");
+    }
+
+    /// <summary>Outside hours or with nobody online: an email and a message, answered later (docs/visitors.md).</summary>
+    [HttpPost("offline-messages")]
+    [ProducesResponseType<Envelope<OfflineMessageResult>>(StatusCodes.Status201Created)]
+    public async Task<IActionResult> LeaveMessage([FromHeader(Name = WidgetKeyHeader)] string? widgetKey, OfflineMessageBody body, CancellationToken ct)
+    {
+        var result = await Mediator.Send(new LeaveOfflineMessageCommand(widgetKey, Origin, body.Email, body.DisplayName, body.Text, body.RoutingKey,
+            HttpContext.Connection.RemoteIpAddress?.ToString()), ct);
+        WidgetCors.Allow(HttpContext);
+        return Envelope(StatusCodes.Status201Created, result, "Message left");
     }
 
     [HttpPost("sessions")]

@@ -21,9 +21,10 @@ public sealed class ConversationsController(IMediator mediator) : RelayControlle
     [ProducesResponseType<Envelope<ConversationPage>>(StatusCodes.Status200OK)]
     public async Task<IActionResult> List([FromQuery] string? status, [FromQuery(Name = "routing_key")] string? routingKey,
         [FromQuery(Name = "operator_id")] Guid? operatorId, [FromQuery] string? tag, [FromQuery] DateTimeOffset? from, [FromQuery] DateTimeOffset? to,
-        [FromQuery] string? q, [FromQuery] string? cursor, [FromQuery] int? limit, CancellationToken ct) =>
+        [FromQuery] string? q, [FromQuery] string? cursor, [FromQuery] int? limit, [FromQuery] bool? offline, CancellationToken ct) =>
         Envelope(StatusCodes.Status200OK,
-            await Mediator.Send(new ListConversationsQuery(TenantId, new ConversationFilter(status, routingKey, operatorId, tag, from, to, q, cursor, limit)), ct),
+            await Mediator.Send(new ListConversationsQuery(TenantId,
+                new ConversationFilter(status, routingKey, operatorId, tag, from, to, q, cursor, limit, offline)), ct),
             "Conversations");
 
     [HttpGet("{sessionId:guid}/conversation")]

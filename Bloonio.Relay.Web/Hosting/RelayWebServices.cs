@@ -108,6 +108,8 @@ public static class RelayWebServices
         services.AddSingleton<BotLaneWorker>();
         services.AddSingleton<IBotLane>(p => p.GetRequiredService<BotLaneWorker>());
         services.AddHostedService(p => p.GetRequiredService<BotLaneWorker>());
+        // Tickets for escalations left without one (a brain that was down) and for offline messages, whatever the brain.
+        services.AddTransient<Core.Events.IEventConsumer, Core.Brain.TicketConsumer>();
         if (string.IsNullOrWhiteSpace(configuration["Relay:Brain:BaseUrl"]))
         {
             services.AddSingleton<IBrain, DevelopmentBrain>();
@@ -116,8 +118,6 @@ public static class RelayWebServices
         {
             // The development brain keeps no transcript: only a real brain has a persistence feed to read.
             services.AddTransient<Core.Events.IEventConsumer, BrainPersistenceConsumer>();
-            // The development brain makes its tickets at once and never fails: only a real brain leaves escalations without one.
-            services.AddTransient<Core.Events.IEventConsumer, Core.Brain.TicketConsumer>();
             services.AddSingleton<BrainCircuit>();
             services.AddTransient<BrainSigningHandler>();
             var brainClient = services.AddHttpClient<IBrain, HttpBrain>(c =>

@@ -31,9 +31,9 @@ public sealed record CloseArgs(Guid AssignmentId, string? Resolution);
 
 public sealed record ConversationsArgs(
     string? Status = null, string? RoutingKey = null, Guid? OperatorId = null, string? Tag = null, DateTimeOffset? From = null,
-    DateTimeOffset? To = null, string? Q = null, string? Cursor = null, int? Limit = null)
+    DateTimeOffset? To = null, string? Q = null, string? Cursor = null, int? Limit = null, bool? Offline = null)
 {
-    public Core.Workspace.ConversationFilter ToFilter() => new(Status, RoutingKey, OperatorId, Tag, From, To, Q, Cursor, Limit);
+    public Core.Workspace.ConversationFilter ToFilter() => new(Status, RoutingKey, OperatorId, Tag, From, To, Q, Cursor, Limit, Offline);
 }
 
 public sealed record SessionArgs(Guid SessionId);

@@ -83,6 +83,13 @@
     notSent: "Not sent",
     retry: "Retry",
     ended: "This conversation has ended.",
+    away: function (when) { return when ? "We are away right now. We are back " + when + "." : "Nobody is available right now."; },
+    leaveMessage: "Leave a message",
+    offlineEmail: "Your email",
+    offlineText: "Your message",
+    offlineSend: "Send",
+    offlineThanks: function (email) { return "Thank you! We will reply to " + email + "."; },
+    offlineFailed: "Your message could not be sent; please check your email address and try again.",
     transferred: function (name) { return "You are now chatting with " + name + "."; },
     rate: "How was this conversation?",
     star: function (n) { return n + " of 5"; },
@@ -1231,6 +1238,10 @@
     ".ended{flex:none;padding:16px;border-top:1px solid #e2e8f0;background:#fff;text-align:center;font-size:14.5px;color:#475569}",
     ".ended p{margin:0 0 10px}",
     ".bar-info{background:#eef2ff;color:#3730a3}",
+    ".away{display:flex;flex-direction:column;gap:8px;padding:4px 0}.away-text{margin:0;font-size:13.5px;color:#475569}",
+    ".offline{display:flex;flex-direction:column;gap:6px}.offline [hidden]{display:none!important}",
+    ".offline input,.offline textarea{box-sizing:border-box;width:100%;padding:8px;border:1px solid #cbd5e1;border-radius:8px;font:inherit}",
+    ".offline textarea{min-height:64px;resize:vertical}",
     ".sources{display:flex;flex-wrap:wrap;gap:4px 10px;margin:4px 0 0 44px;font-size:12.5px}.sources a{color:var(--p)}.sources span{color:#64748b}",
     ".quick{display:flex;flex-wrap:wrap;gap:6px;margin:8px 0 0 44px}",
     ".chip{border:1px solid var(--p);background:#fff;color:var(--p);border-radius:16px;padding:6px 12px;font:inherit;font-size:13.5px;cursor:pointer}",
@@ -1400,7 +1411,18 @@
       el("span", { class: "dots", "aria-hidden": "true" }, [el("i"), el("i"), el("i")]), el("span", { class: "sr-only", text: T.typing(T.assistant) })]);
     ui.humanText = el("span");
     ui.human = el("button", { class: "human", type: "button", "data-testid": "human", onclick: requestHuman }, [el("span", { html: ICONS.person }), ui.humanText]);
-    ui.dockOrder = [ui.notice, ui.queue, ui.typing, ui.botTyping, ui.human];
+    // Nobody to talk to (outside hours, nobody online): say so, and take an email and a message instead of a queue.
+    ui.awayText = el("p", { class: "away-text", "data-testid": "away" });
+    ui.leave = el("button", { class: "human", type: "button", "data-testid": "leave-message", text: T.leaveMessage,
+      onclick: function () { S.offlineOpen = true; render(); ui.offlineEmail.focus(); } });
+    ui.offlineEmail = el("input", { type: "email", "data-testid": "offline-email", placeholder: T.offlineEmail, "aria-label": T.offlineEmail, maxlength: "254" });
+    ui.offlineText = el("textarea", { "data-testid": "offline-text", placeholder: T.offlineText, "aria-label": T.offlineText, maxlength: String(MAX_TEXT) });
+    ui.offlineSend = el("button", { class: "primary", type: "submit", "data-testid": "offline-send", text: T.offlineSend });
+    ui.offlineThanks = el("p", { role: "status", "data-testid": "offline-thanks", hidden: true });
+    ui.offlineForm = el("form", { class: "offline", onsubmit: function (e) { e.preventDefault(); sendOffline(); } },
+      [ui.offlineEmail, ui.offlineText, ui.offlineSend, ui.offlineThanks]);
+    ui.away = el("div", { class: "away" }, [ui.awayText, ui.leave, ui.offlineForm]);
+    ui.dockOrder = [ui.notice, ui.queue, ui.typing, ui.botTyping, ui.human, ui.away];
     ui.avatar = el("div", { class: "avatar", "aria-hidden": "true" });
     ui.title = el("h2", { class: "title", id: "bloonio-title" });
     ui.subtitle = el("p", { class: "subtitle" });
@@ -1468,6 +1490,26 @@
     ui.send.disabled = !ui.input.value.trim() || len > MAX_TEXT;
     ui.count.textContent = len > MAX_TEXT - 500 ? T.tooLong(len) : "";
     ui.count.classList.toggle("over", len >= MAX_TEXT);
+  }
+
+  function sendOffline() {
+    var email = ui.offlineEmail.value.trim(), text = ui.offlineText.value.trim();
+    if (!email || !text) { (email ? ui.offlineText : ui.offlineEmail).focus(); return; }
+    ui.offlineSend.disabled = true;
+    api("POST", "/api/v1/widget/offline-messages", { email: email, text: text }).then(function (data) {
+      S.offlineSent = true;
+      ui.offlineThanks.textContent = T.offlineThanks(data.email || email);
+      ui.offlineThanks.hidden = false;
+      ui.offlineEmail.hidden = true;
+      ui.offlineText.hidden = true;
+      ui.offlineSend.hidden = true;
+      render();
+    }, function (e) {
+      ui.offlineThanks.textContent = T.offlineFailed;
+      ui.offlineThanks.hidden = false;
+      ui.offlineSend.disabled = false;
+      log("offline message", "failed", e && e.message);
+    });
   }
 
   function tapQuickReply(m, q) {
@@ -1620,6 +1662,18 @@
     place(ui.dock, ui.botTyping, !typing && !closed && S.status === "open" && S.botWaitUntil > Date.now());
 
     var human = !!S.flags.human_handoff && (S.status === "open" || S.status === null) && !S.unavailable;
+    var a = S.availability;
+    var away = human && !!a && (!a.open || !a.operators_online);
+    if (away) {
+      var when = a.next_open_at ? new Date(a.next_open_at).toLocaleString(LANG, { weekday: "long", hour: "numeric", minute: "2-digit" }) : null;
+      setText(ui.awayText, T.away(!a.open ? when : null));
+      ui.leave.style.display = S.offlineOpen || S.offlineSent ? "none" : "";
+      ui.offlineForm.style.display = S.offlineOpen ? "" : "none";
+      // Outside hours nobody will take the queue: only the message. Within hours with nobody online yet, both: someone
+      // may come online, or the visitor may prefer to leave a message.
+      if (!a.open || S.offlineOpen || S.offlineSent) human = false;
+    }
+    place(ui.dock, ui.away, away);
     if (human) {
       ui.human.disabled = S.humanPending;
       setText(ui.humanText, S.humanPending ? T.requesting : T.talkToHuman);
@@ -1858,6 +1912,7 @@
     var config = api("GET", API_CONFIG).then(function (data) {
       S.config = data;
       S.branding = assign({}, DEFAULT_BRANDING, data && data.branding);
+      S.availability = (data && data.availability) || null;
       S.flags = assign({}, DEFAULT_FLAGS, data && data.feature_flags);
       return true;
     }, function (e) {

@@ -1452,10 +1452,11 @@
     const words = ui.search.value.trim().split(/\s+/).filter(Boolean);
     const tag = words.find((w) => w.startsWith('#') && w.length > 1)?.slice(1).toLowerCase() || null;
     const q = words.filter((w) => !w.startsWith('#')).join(' ');
-    const status = ui.searchStatus.value || null;
-    if (!q && !status && !tag) { ui.searchResults.replaceChildren(); return; }
+    const offline = ui.searchStatus.value === 'offline' ? true : null;
+    const status = offline ? null : ui.searchStatus.value || null;
+    if (!q && !status && !tag && !offline) { ui.searchResults.replaceChildren(); return; }
     try {
-      const page = await invoke('ListConversations', { q: q || null, status, tag, limit: 20 });
+      const page = await invoke('ListConversations', { q: q || null, status, tag, offline, limit: 20 });
       ui.searchResults.replaceChildren(...page.items.map(searchItem));
       if (!page.items.length) ui.searchResults.append(el('li', { class: 'empty', text: 'No conversation matches.' }));
       announce(`${page.items.length} conversations found.`);
@@ -1469,7 +1470,7 @@
     if (item.snippet) snippet.innerHTML = item.snippet; else snippet.textContent = item.preview || '';
     const button = el('button', { type: 'button', class: 'result', 'data-testid': 'search-result', dataset: { sessionId: item.session_id } },
       el('span', { class: 'result-name', text: name }),
-      el('span', { class: `status status--${item.status}`, text: item.status }),
+      el('span', { class: `status status--${item.status}`, text: item.offline ? 'offline message' : item.status }),
       ...item.tags.map((t) => el('span', { class: 'badge', text: `#${t}` })),
       snippet);
     button.addEventListener('click', () => openReview(item.session_id));
