@@ -9,7 +9,8 @@ namespace Bloonio.Relay.Web.Auth;
 /// The hubs' authentication: ASP.NET Core's JwtBearer, one scheme per hub with its own audience, so a visitor token
 /// never opens the operator hub. The token comes from a Bearer header or, where a browser cannot set one (WebSockets,
 /// server-sent events), from <c>access_token</c> in the query string. Operator tokens are also checked against the
-/// membership (active, token version not revoked).
+/// membership (active, token version not revoked). <see cref="Hubs.HubGate"/> runs the schemes (hub requests do not
+/// go through the authentication and authorization middleware) and answers their failures.
 /// </summary>
 public static class HubAuthentication
 {
@@ -27,8 +28,6 @@ public static class HubAuthentication
             .Configure<OperatorTokenValidator>((o, validator) => Configure(o, validator, RelayTokenNames.OperatorAudience));
         return services;
     }
-
-    private const string UnavailableItem = "relay.auth.unavailable";
 
     private static void Configure(JwtBearerOptions options, OperatorTokenValidator validator, string audience)
     {
@@ -55,28 +54,6 @@ public static class HubAuthentication
                 }
 
                 context.Principal = Slim(context.Principal!);
-            },
-            // A membership check that could not reach PostgreSQL is not a bad token: answer 503, not 401 (a client
-            // told 401 would drop a token that is fine).
-            OnAuthenticationFailed = context =>
-            {
-                if (Hosting.DependencyOutages.Cause(context.Exception) is { } dependency)
-                {
-                    context.HttpContext.Items[UnavailableItem] = (dependency, context.Exception);
-                }
-
-                return Task.CompletedTask;
-            },
-            OnChallenge = async context =>
-            {
-                if (context.HttpContext.Items[UnavailableItem] is (string dependency, Exception cause))
-                {
-                    context.HandleResponse();
-                    context.HttpContext.RequestServices.GetRequiredService<Hosting.DependencyOutages>().Report(dependency, cause);
-                    context.Response.Headers.RetryAfter = Hosting.DependencyOutages.RetryAfterSeconds.ToString();
-                    await Http.EnvelopeWriter.WriteAsync(context.HttpContext, new Http.ErrorEnvelope(503, null,
-                        $"{dependency} is unreachable; retry in a few seconds", Core.Common.ErrorCodes.DependencyUnavailable), context.HttpContext.RequestAborted);
-                }
             },
         };
     }

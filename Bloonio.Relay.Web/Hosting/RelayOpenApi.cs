@@ -24,12 +24,13 @@ public static class RelayOpenApi
     public static WebApplication MapRelayOpenApi(this WebApplication app)
     {
         app.MapOpenApi("/openapi/{documentName}.json");
-        app.UseSwaggerUI(o =>
+        // Only in the way of its own paths (its middleware would otherwise stay in every hub connection's frames).
+        app.UseWhen(c => c.Request.Path.StartsWithSegments("/swagger"), swagger => swagger.UseSwaggerUI(o =>
         {
             o.SwaggerEndpoint($"/openapi/{DocumentName}.json", "Bloonio Chat Relay v1");
             o.RoutePrefix = "swagger";
             o.DocumentTitle = "Bloonio Chat Relay API";
-        });
+        }));
         return app;
     }
 }

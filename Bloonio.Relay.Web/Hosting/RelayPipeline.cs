@@ -8,38 +8,24 @@ namespace Bloonio.Relay.Web.Hosting;
 
 public static class RelayPipeline
 {
+    private const string AuthenticationMiddlewareSetKey = "__AuthenticationMiddlewareSet";
+    private const string AuthorizationMiddlewareSetKey = "__AuthorizationMiddlewareSet";
+
     public static WebApplication UseRelay(this WebApplication app)
     {
         // Created now, not on first use: with Redis it subscribes to the other nodes' membership and suspension events.
         app.Services.GetRequiredService<Scaling.ClusterMembershipListener>();
         app.UseRelaySecurityHeaders(); // forwarded headers first; then headers on every answer, errors included
         app.UseRelayObservability(); // /metrics, and a summary line per REST call (around the exception handler: final statuses)
-        app.UseExceptionHandler();
-        app.UseStatusCodePages(ApiStatusCodes.WriteEnvelopeAsync);
-
+        // A hub transport lives as long as its connection and keeps the frame of every middleware it passes through:
+        // it skips what only REST answers need (HubGate: its door; docs/benchmarks.md, P3).
+        app.UseWhen(c => !HubGate.IsHubTransport(c), rest =>
+        {
+            rest.UseExceptionHandler();
+            rest.UseStatusCodePages(ApiStatusCodes.WriteEnvelopeAsync);
+        });
         app.UseWhen(c => c.Request.Path.StartsWithSegments("/api/v1/widget"), widget => widget.Use(WidgetCors.HandlePreflightAsync));
-        app.UseWhen(c => c.Request.Path.StartsWithSegments("/hubs"), hubs => hubs.Use(HubCors.HandleAsync));
-        var drain = app.Services.GetRequiredService<NodeDrain>();
-        app.UseWhen(c => drain.Draining && c.Request.Path.StartsWithSegments("/hubs"), hubs => hubs.Run(async context =>
-        {
-            // A node that is stopping takes no new hub connection: the client tries again (another node, or this one back).
-            context.Response.Headers.RetryAfter = DependencyOutages.RetryAfterSeconds.ToString();
-            await EnvelopeWriter.WriteAsync(context, new ErrorEnvelope(503, null, "This node is shutting down; reconnect",
-                Core.Common.ErrorCodes.DependencyUnavailable), context.RequestAborted);
-        }));
-        app.UseWhen(c => c.Request.Path.StartsWithSegments("/hubs"), hubs => hubs.Use(async (context, next) =>
-        {
-            // Counted until the transport is done (a WebSocket's close handshake included), so a stopping node waits for it.
-            drain.TransportStarted();
-            try
-            {
-                await next(context);
-            }
-            finally
-            {
-                drain.TransportEnded();
-            }
-        }));
+        app.UseWhen(HubGate.IsHubRequest, hubs => hubs.UseMiddleware<HubGate>());
         app.UseWhen(c => c.Request.Path.StartsWithSegments("/api"), api => api.UseMiddleware<ApiBodyMiddleware>());
         app.UseWhen(c => c.Request.Path.StartsWithSegments("/api/v1/relay"), api => api.UseMiddleware<Hmac1Middleware>());
         app.UseWhen(c => c.Request.Path.StartsWithSegments("/api/v1/admin"), api => api.UseMiddleware<AdminKeyMiddleware>());
@@ -48,8 +34,16 @@ public static class RelayPipeline
         app.MapGet("/operator", () => Results.File(Path.Combine(app.Environment.WebRootPath, "operator", "index.html"), "text/html; charset=utf-8"))
             .ExcludeFromDescription();
         app.MapGet("/demo", DemoPage.RenderAsync).ExcludeFromDescription();
-        app.UseAuthentication();
-        app.UseAuthorization();
+        // Authentication and authorization for the rest only: HubGate runs the hubs' schemes. WebApplication adds both
+        // middlewares in front of everything unless the app has (its own flags, which a branch's calls do not set).
+        var properties = ((IApplicationBuilder)app).Properties;
+        properties[AuthenticationMiddlewareSetKey] = true;
+        properties[AuthorizationMiddlewareSetKey] = true;
+        app.UseWhen(c => !HubGate.IsHubRequest(c), rest =>
+        {
+            rest.UseAuthentication();
+            rest.UseAuthorization();
+        });
         app.MapControllers();
         app.MapHub<VisitorHub>("/hubs/visitor");
         app.MapHub<OperatorHub>("/hubs/operator");

@@ -2,7 +2,6 @@ using Bloonio.Relay.Core.Assignments;
 using Bloonio.Relay.Core.Sessions;
 using Bloonio.Relay.Web.Auth;
 using MediatR;
-using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 
 namespace Bloonio.Relay.Web.Hubs;
@@ -15,7 +14,6 @@ public sealed record SessionView(Guid SessionId, string Mode, string Status, str
 /// <c>/hubs/operator</c>: the token's single tenant is the scope. On connect the connection joins its queues
 /// (tenant-wide or one group per routing key) and its own operator group, which receives its sessions' messages.
 /// </summary>
-[Authorize(AuthenticationSchemes = HubAuthentication.OperatorScheme)]
 public sealed class OperatorHub(IMediator mediator, OperatorAccess access, OperatorConnections live,
     Core.Operators.IOperatorRepository operators, Core.Tenants.ITenantRepository tenants, Core.Workspace.IWorkspaceRepository workspace,
     TimeProvider clock) : Hub

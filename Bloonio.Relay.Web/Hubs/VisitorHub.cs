@@ -5,14 +5,12 @@ using Bloonio.Relay.Core.Tenants;
 using Microsoft.Extensions.Options;
 using Bloonio.Relay.Web.Auth;
 using MediatR;
-using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.IdentityModel.JsonWebTokens;
 
 namespace Bloonio.Relay.Web.Hubs;
 
 /// <summary><c>/hubs/visitor</c>: one visitor token = one session; the connection joins that session's group.</summary>
-[Authorize(AuthenticationSchemes = HubAuthentication.VisitorScheme)]
 public sealed class VisitorHub(IMediator mediator, VisitorConnections live, ITenantRepository tenants, IOptions<QuotaDefaults> quotas) : Hub
 {
     private Guid TenantId => Guid.Parse(Context.User!.FindFirst(RelayTokenNames.TenantId)!.Value);

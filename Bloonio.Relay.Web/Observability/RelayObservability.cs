@@ -57,8 +57,10 @@ public static class RelayObservability
         {
             telemetry.WithMetrics(m =>
             {
-                m.AddMeter(RelayTelemetry.Name, "Microsoft.AspNetCore.Http.Connections", "Microsoft.AspNetCore.Server.Kestrel", "Npgsql")
-                    .AddAspNetCoreInstrumentation()
+                // ASP.NET Core's own meters, named rather than through AddAspNetCoreInstrumentation: the same instruments,
+                // without the startup filter it adds around every request (a frame each hub connection would keep).
+                m.AddMeter(RelayTelemetry.Name, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Routing", "Microsoft.AspNetCore.Diagnostics",
+                        "Microsoft.AspNetCore.Http.Connections", "Microsoft.AspNetCore.Server.Kestrel", "Npgsql")
                     .AddHttpClientInstrumentation()
                     .AddRuntimeInstrumentation();
                 if (metrics)
