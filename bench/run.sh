@@ -4,7 +4,8 @@
 #   bench/run.sh            the full run (about 6 minutes on 2 cores)
 #   bench/run.sh --smoke    a 1–2 minute pass of every scenario, with small numbers (CI runs it; no thresholds)
 # Options: --pairs N --tenants N --seconds N --warmup N --idle-connections N --reconnect-clients N --out FILE
-#          --only p1,p4 (some scenarios) --trace p4 (a perf profile of that window in /tmp/bench-p4.perf.data; --trace p3: heap dumps)
+#          --only p1,p4 (some scenarios) --trace p4 (a perf profile of that window in /tmp/bench-p4.perf.data; --trace p3: heap dumps;
+#          --trace widget/sessions: a perf profile of that P5 window)
 #          BENCH_STATEMENTS=1 (PostgreSQL's top statements, and plans of slow ones in /tmp/bloonio-bench-postgres.log)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,33 +1,99 @@
 using Bloonio.Relay.Core.Events;
 using Bloonio.Relay.Core.Sessions;
+using Bloonio.Relay.Data.Common;
 using Bloonio.Relay.Data.Events;
 using Dapper;
 using Npgsql;
 
 namespace Bloonio.Relay.Data.Sessions;
 
-public sealed class SessionRepository(NpgsqlDataSource dataSource, EventCommits commits) : ISessionRepository
+public sealed class SessionRepository(NpgsqlDataSource dataSource, EventCommits commits) : ISessionRepository, IAsyncDisposable
 {
-    public async Task CreateAsync(Session s, byte[] resumeTokenHash, string metadataJson, RelayEvent created, CancellationToken ct)
+    // Group commit of new sessions (widget and backend): one statement pair and one commit for the sessions asked for
+    // together (issue 12, P5: a commit and its fsync per session made PostgreSQL the cost of opening one).
+    private GroupCommit<PendingCreate>? _batches;
+
+    private GroupCommit<PendingCreate> Batches =>
+        LazyInitializer.EnsureInitialized(ref _batches, () => new GroupCommit<PendingCreate>(64, batch => WriteBatchAsync(batch)));
+
+    /// <summary>
+    /// Stores the session and its <c>session.created</c> event, committed together, with other sessions asked for at
+    /// the same time on this node; returns once committed. A batch that fails as a whole is written again one session
+    /// at a time, so a session that breaks a rule (one open per user) fails alone.
+    /// </summary>
+    public Task CreateAsync(Session s, byte[] resumeTokenHash, string metadataJson, RelayEvent created, CancellationToken ct)
+    {
+        var create = new PendingCreate(s, resumeTokenHash, metadataJson, created);
+        Batches.Add(create);
+        return create.Done.Task.WaitAsync(ct);
+    }
+
+    public ValueTask DisposeAsync() => _batches?.DisposeAsync() ?? ValueTask.CompletedTask;
+
+    private async Task WriteBatchAsync(IReadOnlyList<PendingCreate> batch)
+    {
+        try
+        {
+            await InsertAsync(batch);
+        }
+        catch (Exception) when (batch.Count > 1)
+        {
+            foreach (var create in batch)
+            {
+                await WriteBatchAsync([create]);
+            }
+
+            return;
+        }
+        catch (Exception ex)
+        {
+            batch[0].Done.TrySetException(ex);
+            return;
+        }
+
+        commits.Committed();
+        foreach (var create in batch)
+        {
+            create.Done.TrySetResult(true);
+        }
+    }
+
+    private async Task InsertAsync(IReadOnlyList<PendingCreate> batch)
     {
         // One round trip: the statements of one command run as one implicit transaction (PostgreSQL commits them together
         // at the protocol's Sync, or none of them), so no BEGIN/COMMIT exchanges.
+        var sessions = batch.Select(c => c.Session).ToList();
         var parameters = new DynamicParameters(new
         {
-            s.SessionId, s.TenantId, s.VisitorId, s.ExternalUserId, s.Mode, s.Status, s.RoutingKey, s.VisitorDisplayName,
-            s.VisitorEmail, metadataJson, resumeTokenHash, s.CreatedAt,
+            sessionIds = sessions.Select(s => s.SessionId).ToArray(),
+            tenantIds = sessions.Select(s => s.TenantId).ToArray(),
+            visitorIds = sessions.Select(s => s.VisitorId).ToArray(),
+            externalUserIds = sessions.Select(s => s.ExternalUserId).ToArray(),
+            modes = sessions.Select(s => s.Mode).ToArray(),
+            statuses = sessions.Select(s => s.Status).ToArray(),
+            routingKeys = sessions.Select(s => s.RoutingKey).ToArray(),
+            displayNames = sessions.Select(s => s.VisitorDisplayName).ToArray(),
+            emails = sessions.Select(s => s.VisitorEmail).ToArray(),
+            metadata = batch.Select(c => c.MetadataJson).ToArray(),
+            resumeTokenHashes = batch.Select(c => c.ResumeTokenHash).ToArray(),
+            createdAts = sessions.Select(s => s.CreatedAt).ToArray(),
         });
-        var events = EventWriter.AppendManySql([(s.TenantId, created)], parameters);
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var events = EventWriter.AppendManySql(batch.Select(c => (c.Session.TenantId, c.Created)).ToList(), parameters);
+        await using var connection = await dataSource.OpenConnectionAsync();
         await connection.ExecuteAsync(new CommandDefinition($"""
             INSERT INTO sessions (session_id, tenant_id, visitor_id, external_user_id, mode, status, routing_key, visitor_display_name,
                                   visitor_email, metadata, resume_token_hash, created_at, updated_at)
-            VALUES (@SessionId, @TenantId, @VisitorId, @ExternalUserId, @Mode, @Status, @RoutingKey, @VisitorDisplayName,
-                    @VisitorEmail, @metadataJson::jsonb, @resumeTokenHash, @CreatedAt, @CreatedAt);
+            SELECT s.session_id, s.tenant_id, s.visitor_id, s.external_user_id, s.mode, s.status, s.routing_key, s.visitor_display_name,
+                   s.visitor_email, s.metadata, s.resume_token_hash, s.created_at, s.created_at
+            FROM unnest(@sessionIds, @tenantIds, @visitorIds, @externalUserIds, @modes, @statuses, @routingKeys, @displayNames, @emails,
+                        @metadata::jsonb[], @resumeTokenHashes, @createdAts)
+                 AS s (session_id, tenant_id, visitor_id, external_user_id, mode, status, routing_key, visitor_display_name,
+                       visitor_email, metadata, resume_token_hash, created_at);
             {events}
-            """, parameters, cancellationToken: ct));
-        commits.Committed();
+            """, parameters));
     }
+
+    private sealed record PendingCreate(Session Session, byte[] ResumeTokenHash, string MetadataJson, RelayEvent Created) : Pending<bool>;
 
     public async Task<Session?> FindOpenForUserAsync(Guid tenantId, string externalUserId, string? routingKey, CancellationToken ct)
     {

@@ -74,6 +74,20 @@ public sealed class Hmac1AuthenticationTests : TenantTestBase
     }
 
     [Test]
+    public async Task OfTheSameRequestSentManyTimesAtOnceExactlyOneIsAccepted()
+    {
+        // Concurrent digests are decided together (one batch may hold several copies of a request): still one winner.
+        var now = RelayFactory.Shared.Clock.Freeze().ToUnixTimeMilliseconds();
+        for (var round = 0; round < 5; round++)
+        {
+            var statuses = await Task.WhenAll(Enumerable.Range(0, 20).Select(async _ =>
+                (int)(await Api.SignedAsync(Tenant, HttpMethod.Get, Path, timestampMs: now + round)).Status));
+            Assert.That(statuses.Count(s => s == 200), Is.EqualTo(1), $"round {round}: {string.Join(",", statuses)}");
+            Assert.That(statuses.Count(s => s == 401), Is.EqualTo(19), $"round {round}: the others are replays");
+        }
+    }
+
+    [Test]
     public async Task AReplayWithTheSignatureInAnotherFormIsStillAReplay()
     {
         var now = RelayFactory.Shared.Clock.Freeze().ToUnixTimeMilliseconds();

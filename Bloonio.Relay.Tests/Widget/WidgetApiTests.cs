@@ -47,6 +47,33 @@ public sealed class WidgetApiTests : TenantTestBase
         });
     }
 
+    [Test]
+    public async Task SessionsOpenedAtOnceAreEachStoredWithTheirOwnEvent()
+    {
+        // Concurrent sessions are written together (group commit): each is still its own row with its own event.
+        // (24 and 3 resumes: within the 30 new sessions a minute an address may open.)
+        var responses = await Task.WhenAll(Enumerable.Range(0, 24).Select(i =>
+            CreateSessionAsync("https://shop.example.com", new { visitor = new { display_name = $"Racer {i}" } })));
+        var ids = responses.Select(r => r.ShouldBe(201).Data.GetProperty("session_id").GetString()).ToList();
+        Assert.That(ids.Distinct().Count(), Is.EqualTo(24));
+
+        List<string?> announced = [];
+        await Eventually.HoldsAsync(async () =>
+        {
+            var feed = (await Api.SignedAsync(Tenant, HttpMethod.Get, "/api/v1/relay/events?after=0&limit=200")).ShouldBe(200).Data.GetProperty("events");
+            announced = feed.EnumerateArray().Where(e => e.GetProperty("type").GetString() == "session.created")
+                .Select(e => e.GetProperty("data").GetProperty("session_id").GetString()).ToList();
+            return announced.Count >= 24;
+        }, "every session.created event is numbered");
+        Assert.That(announced, Is.EquivalentTo(ids), "one event per session, none lost or doubled");
+        foreach (var (response, i) in responses.Select((r, i) => (r, i)).Where(x => x.i % 10 == 0))
+        {
+            var resumed = (await CreateSessionAsync("https://shop.example.com", new { resume_token = response.Data.GetProperty("resume_token").GetString() }))
+                .ShouldBe(200).Data;
+            Assert.That(resumed.GetProperty("session_id").GetString(), Is.EqualTo(ids[i]), "each session keeps its own resume token");
+        }
+    }
+
     [TestCase("https://eu.acme.com", 201)]
     [TestCase("https://acme.com", 403)]
     [TestCase("https://a.b.acme.com", 403)]

@@ -375,10 +375,20 @@ async Task<double> RestAsync(RelayApi api, Func<HttpRequestMessage> request, str
         }
     }).ToList();
     await Task.Delay(options.Warmup);
+    // --trace widget/sessions (or any P5 name): a CPU profile of the relay over the window, as MeasureAsync's.
+    using var trace = options.Trace == name
+        ? Process.Start("perf", ["record", "-e", "cpu-clock", "-F", "999", "-g", "-p", $"{server.Pid}", "-o",
+            Path.Combine(Path.GetTempPath(), $"bench-{name.Replace('/', '-')}.perf.data"), "--", "sleep", $"{(int)options.Measure.TotalSeconds}"])
+        : null;
     var (serverCpu, dbCpu) = (server.CpuSeconds(), db.CpuSeconds());
     var clock = Stopwatch.StartNew();
     Interlocked.Exchange(ref measuring, 1);
     await Task.Delay(options.Measure);
+    if (trace is not null)
+    {
+        await trace.WaitForExitAsync();
+    }
+
     Interlocked.Exchange(ref measuring, 0);
     var rate = Interlocked.Read(ref count) / clock.Elapsed.TotalSeconds;
     var requests = Math.Max(1, Interlocked.Read(ref count));
