@@ -50,6 +50,8 @@ public static class DependencyInjection
         services.AddSingleton<Core.Webhooks.IWebhookStore, Webhooks.WebhookStore>();
         services.AddSingleton<Core.Quotas.IUsageStore, Quotas.UsageStore>();
         services.AddSingleton<Core.Console.IConsoleRepository, Console.ConsoleRepository>();
+        services.AddSingleton<Core.Attachments.IAttachmentRepository, Attachments.AttachmentRepository>();
+        services.AddSingleton<Attachments.PostgresAttachmentStorage>();
         return services;
     }
 }

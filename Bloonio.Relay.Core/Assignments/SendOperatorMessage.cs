@@ -5,30 +5,47 @@ using MediatR;
 
 namespace Bloonio.Relay.Core.Assignments;
 
-public sealed record SendOperatorMessageCommand(Guid TenantId, Guid OperatorId, Guid SessionId, string? ClientMessageId, [MultilineText] string? Text)
+public sealed record SendOperatorMessageCommand(
+    Guid TenantId, Guid OperatorId, Guid SessionId, string? ClientMessageId, [MultilineText] string? Text, IReadOnlyList<Guid>? Attachments = null)
     : IRequest<MessageAck>, ITenantScoped;
 
 public sealed class SendOperatorMessageValidator : AbstractValidator<SendOperatorMessageCommand>
 {
     public SendOperatorMessageValidator()
     {
-        RuleFor(x => x.Text).MustBeMessageText();
+        RuleFor(x => x.Text).MustBeMessageText().When(x => x.Attachments is not { Count: > 0 } || !string.IsNullOrWhiteSpace(x.Text));
+        RuleFor(x => x.Attachments).MustBeAttachmentList();
         RuleFor(x => x.ClientMessageId).MustBeClientMessageId();
     }
 }
 
 /// <summary>Only the operator the session is assigned to may write in it (decided under the session's lock, with the append).</summary>
 public sealed class SendOperatorMessageHandler(
-    OperatorAccess access, ISessionTransitions transitions, IRelayNotifier notifier, Quotas.MonthlyMessageGate month, TimeProvider clock)
+    OperatorAccess access, ISessionTransitions transitions, IRelayNotifier notifier, Quotas.MonthlyMessageGate month, TimeProvider clock,
+    Attachments.MessageAttachments attachments)
     : IRequestHandler<SendOperatorMessageCommand, MessageAck>
 {
     public async Task<MessageAck> Handle(SendOperatorMessageCommand request, CancellationToken cancellationToken)
     {
         var membership = await access.RequireAsync(request.TenantId, request.OperatorId, cancellationToken);
+        var claim = Attachments.MessageAttachments.ClaimOf(request.ClientMessageId);
+        var sent = await attachments.TakeAsync(request.TenantId, request.SessionId, Attachments.Participant.Operator(request.OperatorId),
+            request.Attachments, claim, cancellationToken);
         var message = new NewMessage(Ids.New(clock), new Sender(SenderTypes.Operator, request.OperatorId, membership.DisplayName),
-            request.Text!.Trim(), request.ClientMessageId, clock.GetUtcNow());
-        var outcome = await transitions.AppendAsync(request.TenantId, request.SessionId, message, Author.Operator, request.OperatorId,
-            cancellationToken);
+            Attachments.MessageAttachments.TextOf(request.Text, sent), request.ClientMessageId, clock.GetUtcNow(),
+            sent is null ? null : new MessageExtras(Attachments: sent));
+        AppendOutcome outcome;
+        try
+        {
+            outcome = await transitions.AppendAsync(request.TenantId, request.SessionId, message, Author.Operator, request.OperatorId,
+                cancellationToken);
+        }
+        catch (RelayException)
+        {
+            await attachments.ReleaseAsync(request.TenantId, request.Attachments, claim, CancellationToken.None);
+            throw;
+        }
+
         if (!outcome.Duplicate)
         {
             month.Counted(request.TenantId);

@@ -24,7 +24,8 @@ public sealed record SweepResult(int Abandoned, int TimedOut, RetentionResult? P
 
 public sealed class SweepAssignmentsHandler(
     IAssignmentRepository assignments, ISessionRepository sessions, ISessionTransitions transitions, IBrain brain, QueueNotifications queue,
-    IRelayNotifier notifier, IRetentionStore retention, TimeProvider clock, IOptions<RelayCoreOptions> options, ILogger<SweepAssignmentsHandler> logger)
+    IRelayNotifier notifier, IRetentionStore retention, Attachments.AttachmentRetention attachmentRetention, TimeProvider clock,
+    IOptions<RelayCoreOptions> options, ILogger<SweepAssignmentsHandler> logger)
     : IRequestHandler<SweepAssignmentsCommand, SweepResult>
 {
     public async Task<SweepResult> Handle(SweepAssignmentsCommand request, CancellationToken cancellationToken)
@@ -62,6 +63,7 @@ public sealed class SweepAssignmentsHandler(
         }
 
         var purged = await retention.PurgeAsync(now - options.Value.JournalRetention, cancellationToken);
+        await attachmentRetention.PurgeAsync(now - options.Value.JournalRetention, cancellationToken);
         return new SweepResult(abandoned, timedOut, purged);
     }
 

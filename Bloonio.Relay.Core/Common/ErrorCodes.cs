@@ -47,5 +47,7 @@ public static class ErrorCodes
     public const string InviteNotFound = "invite_not_found";
     public const string LastOwner = "last_owner";
     public const string QuotaExceeded = "quota_exceeded";
+    public const string AttachmentsDisabled = "attachments_disabled";
+    public const string AttachmentNotAvailable = "attachment_not_available";
     public const string WebhookNotConfigured = "webhook_not_configured";
 }

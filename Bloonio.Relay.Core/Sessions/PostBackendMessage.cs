@@ -13,14 +13,16 @@ public sealed record BackendSender(string? Type, string? Email);
 /// delivered live to the visitor and the assigned operator. client_message_id makes it idempotent.
 /// </summary>
 public sealed record PostBackendMessageCommand(
-    Guid TenantId, Guid SessionId, [MultilineText] string? Text, string? ClientMessageId, BackendSender? Sender, IReadOnlyList<QuickReply?>? QuickReplies = null)
+    Guid TenantId, Guid SessionId, [MultilineText] string? Text, string? ClientMessageId, BackendSender? Sender, IReadOnlyList<QuickReply?>? QuickReplies = null,
+    IReadOnlyList<Guid>? Attachments = null)
     : IRequest<MessageAck>, ITenantScoped;
 
 public sealed class PostBackendMessageValidator : AbstractValidator<PostBackendMessageCommand>
 {
     public PostBackendMessageValidator()
     {
-        RuleFor(x => x.Text).MustBeMessageText();
+        RuleFor(x => x.Text).MustBeMessageText().When(x => x.Attachments is not { Count: > 0 } || !string.IsNullOrWhiteSpace(x.Text));
+        RuleFor(x => x.Attachments).MustBeAttachmentList();
         RuleFor(x => x.ClientMessageId).MustBeClientMessageId();
         RuleFor(x => x.QuickReplies).Must(QuickReplies.AreValid)
             .WithMessage($"must be at most {MessageExtras.MaxQuickReplies}, each with a label of 1 to {MessageExtras.MaxLabel} characters");
@@ -33,7 +35,8 @@ public sealed class PostBackendMessageValidator : AbstractValidator<PostBackendM
 }
 
 public sealed class PostBackendMessageHandler(
-    ISessionTransitions transitions, IOperatorRepository operators, IRelayNotifier notifier, Quotas.MonthlyMessageGate month, TimeProvider clock)
+    ISessionTransitions transitions, IOperatorRepository operators, IRelayNotifier notifier, Quotas.MonthlyMessageGate month, TimeProvider clock,
+    Attachments.MessageAttachments attachments)
     : IRequestHandler<PostBackendMessageCommand, MessageAck>
 {
     public async Task<MessageAck> Handle(PostBackendMessageCommand request, CancellationToken cancellationToken)
@@ -44,10 +47,23 @@ public sealed class PostBackendMessageHandler(
             SenderTypes.Bot => new Sender(SenderTypes.Bot, null, "Assistant"),
             _ => new Sender(SenderTypes.System),
         };
-        var outcome = await transitions.AppendAsync(request.TenantId, request.SessionId,
-            new NewMessage(Ids.New(clock), sender, request.Text!.Trim(), request.ClientMessageId, clock.GetUtcNow(),
-                QuickReplies.Clean(request.QuickReplies) is { } replies ? new MessageExtras(QuickReplies: replies) : null), Author.Backend, null,
+        // The backend's uploads are the tenant's: any of them in this session may be sent (once).
+        var claim = Attachments.MessageAttachments.ClaimOf(request.ClientMessageId);
+        var sent = await attachments.TakeAsync(request.TenantId, request.SessionId, Attachments.Participant.Backend, request.Attachments, claim,
             cancellationToken);
+        var extras = new MessageExtras(QuickReplies: QuickReplies.Clean(request.QuickReplies), Attachments: sent);
+        AppendOutcome outcome;
+        try
+        {
+            outcome = await transitions.AppendAsync(request.TenantId, request.SessionId,
+                new NewMessage(Ids.New(clock), sender, Attachments.MessageAttachments.TextOf(request.Text, sent), request.ClientMessageId,
+                    clock.GetUtcNow(), extras.IsEmpty ? null : extras), Author.Backend, null, cancellationToken);
+        }
+        catch (RelayException)
+        {
+            await attachments.ReleaseAsync(request.TenantId, request.Attachments, claim, CancellationToken.None);
+            throw;
+        }
         if (!outcome.Duplicate && sender.Type != SenderTypes.System)
         {
             month.Counted(request.TenantId);

@@ -11,8 +11,10 @@ namespace Bloonio.Relay.Core.Sessions;
 
 /// <summary>A visitor's message from <c>/hubs/visitor</c>; ids come from the visitor token, never from the client.</summary>
 /// <param name="InReplyTo">The quick reply this message is (a tap on a button the bot or the backend offered).</param>
+/// <param name="Attachments">Files this visitor uploaded into the session, sent with this message.</param>
 public sealed record SendVisitorMessageCommand(
-    Guid TenantId, Guid SessionId, Guid VisitorId, string? ClientMessageId, [MultilineText] string? Text, QuickReplyRef? InReplyTo = null)
+    Guid TenantId, Guid SessionId, Guid VisitorId, string? ClientMessageId, [MultilineText] string? Text, QuickReplyRef? InReplyTo = null,
+    IReadOnlyList<Guid>? Attachments = null)
     : IRequest<MessageAck>, ITenantScoped;
 
 public sealed record MessageAck(Guid MessageId, int Seq, DateTimeOffset CreatedAt);
@@ -21,7 +23,8 @@ public sealed class SendVisitorMessageValidator : AbstractValidator<SendVisitorM
 {
     public SendVisitorMessageValidator()
     {
-        RuleFor(x => x.Text).MustBeMessageText();
+        RuleFor(x => x.Text).MustBeMessageText().When(x => x.Attachments is not { Count: > 0 } || !string.IsNullOrWhiteSpace(x.Text));
+        RuleFor(x => x.Attachments).MustBeAttachmentList();
         RuleFor(x => x.ClientMessageId).MustBeClientMessageId();
         RuleFor(x => x.InReplyTo!.Value).Must(v => v is null || v.Length <= 200).WithMessage("must be at most 200 characters")
             .OverridePropertyName("quick_reply.value").When(x => x.InReplyTo is not null);
@@ -34,7 +37,8 @@ public sealed class SendVisitorMessageValidator : AbstractValidator<SendVisitorM
 /// </summary>
 public sealed class SendVisitorMessageHandler(
     ISessionTransitions transitions, IRelayNotifier notifier, QueueNotifications queue, IBotLane bot,
-    ITenantRepository tenants, IRateLimiter limiter, MonthlyMessageGate month, IOptions<QuotaDefaults> quotas, TimeProvider clock)
+    ITenantRepository tenants, IRateLimiter limiter, MonthlyMessageGate month, IOptions<QuotaDefaults> quotas, TimeProvider clock,
+    Attachments.MessageAttachments attachments)
     : IRequestHandler<SendVisitorMessageCommand, MessageAck>
 {
     public async Task<MessageAck> Handle(SendVisitorMessageCommand request, CancellationToken cancellationToken)
@@ -47,9 +51,13 @@ public sealed class SendVisitorMessageHandler(
                 $"More than {quota.VisitorMessagesPerMinute} messages per minute; wait {decision.ResetSeconds} s");
         }
 
+        var claim = Attachments.MessageAttachments.ClaimOf(request.ClientMessageId);
+        var sent = await attachments.TakeAsync(request.TenantId, request.SessionId,
+            Attachments.Participant.Visitor(request.VisitorId, request.SessionId), request.Attachments, claim, cancellationToken);
+        var extras = new MessageExtras(InReplyTo: request.InReplyTo, Attachments: sent);
         // The visitor's display name is the session's, filled in under its lock (no read of the session here).
         var message = new NewMessage(Ids.New(clock), new Sender(SenderTypes.Visitor, request.VisitorId),
-            request.Text!.Trim(), request.ClientMessageId, clock.GetUtcNow(), request.InReplyTo is { } tapped ? new MessageExtras(InReplyTo: tapped) : null);
+            Attachments.MessageAttachments.TextOf(request.Text, sent), request.ClientMessageId, clock.GetUtcNow(), extras.IsEmpty ? null : extras);
         var admission = await month.AdmitAsync(request.TenantId, quota.MessagesPerMonth, cancellationToken)
             ?? throw MonthlyQuota.Exceeded(quota.MessagesPerMonth, clock);
         AppendOutcome outcome;
@@ -61,6 +69,11 @@ public sealed class SendVisitorMessageHandler(
             outcome = await transitions.AppendAsync(request.TenantId, request.SessionId, message, Author.Visitor, request.VisitorId,
                 cancellationToken);
             stored = !outcome.Duplicate;
+        }
+        catch (RelayException)
+        {
+            await attachments.ReleaseAsync(request.TenantId, request.Attachments, claim, CancellationToken.None);
+            throw;
         }
         finally
         {

@@ -56,13 +56,16 @@ public sealed record QuickReply(string Label, string? Value = null);
 public sealed record QuickReplyRef(Guid MessageId, string? Value);
 
 /// <summary>What a message carries beside its text; null parts are absent.</summary>
-public sealed record MessageExtras(IReadOnlyList<MessageLink>? Sources = null, IReadOnlyList<QuickReply>? QuickReplies = null, QuickReplyRef? InReplyTo = null)
+public sealed record MessageExtras(
+    IReadOnlyList<MessageLink>? Sources = null, IReadOnlyList<QuickReply>? QuickReplies = null, QuickReplyRef? InReplyTo = null,
+    IReadOnlyList<Attachments.AttachmentRef>? Attachments = null)
 {
     public const int MaxQuickReplies = 8;
     public const int MaxLabel = 80;
     public const int MaxSources = 10;
 
-    public bool IsEmpty => (Sources is null or { Count: 0 }) && (QuickReplies is null or { Count: 0 }) && InReplyTo is null;
+    public bool IsEmpty => (Sources is null or { Count: 0 }) && (QuickReplies is null or { Count: 0 }) && InReplyTo is null
+                           && (Attachments is null or { Count: 0 });
 }
 
 /// <summary>

@@ -30,6 +30,10 @@ public static class SessionRules
     public static IRuleBuilderOptions<T, string?> MustBeClientMessageId<T>(this IRuleBuilder<T, string?> rule) =>
         rule.Must(id => id is null || id.Length is >= 1 and <= 128).WithMessage("must be 1 to 128 characters");
 
+    public static IRuleBuilderOptions<T, IReadOnlyList<Guid>?> MustBeAttachmentList<T>(this IRuleBuilder<T, IReadOnlyList<Guid>?> rule) =>
+        rule.Must(ids => ids is null || ids.Count <= Attachments.MessageAttachments.Max && ids.Distinct().Count() == ids.Count)
+            .WithMessage($"must be at most {Attachments.MessageAttachments.Max} different attachment ids");
+
     public static IRuleBuilderOptions<T, string?> MustBeMode<T>(this IRuleBuilder<T, string?> rule) =>
         rule.Must(m => m is null or SessionModes.Bot or SessionModes.Human).WithMessage("must be bot or human");
 

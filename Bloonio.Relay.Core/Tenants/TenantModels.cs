@@ -32,6 +32,9 @@ public sealed record TenantConfiguration
 
     /// <summary>How many conversations an operator holds at once in this tenant (a membership may override it).</summary>
     public int MaxConcurrent { get; init; } = TenantRules.DefaultMaxConcurrent;
+
+    /// <summary>The largest attachment this tenant takes, in bytes (null: 10 MiB).</summary>
+    public int? MaxAttachmentBytes { get; init; }
 }
 
 public sealed record FaqEntry([MultilineText] string Question, [MultilineText] string Answer);

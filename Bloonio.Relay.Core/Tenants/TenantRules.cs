@@ -11,6 +11,7 @@ public static partial class TenantRules
     public const int MaxQuota = 1_000_000_000;
     public const int DefaultMaxConcurrent = 5;
     public const int MaxMaxConcurrent = 100;
+    public const int MaxAttachmentBytes = 25 * 1024 * 1024;
 
     [GeneratedRegex(@"\A#[0-9A-Fa-f]{6}\z")]
     private static partial Regex HexColor();

@@ -22,7 +22,8 @@ public sealed record TenantPatch(
     IReadOnlyList<FaqEntry>? Faq = null,
     int? MaxConcurrent = null,
     Schedule? Hours = null,
-    IReadOnlyDictionary<string, Schedule>? HoursByRoutingKey = null);
+    IReadOnlyDictionary<string, Schedule>? HoursByRoutingKey = null,
+    int? MaxAttachmentBytes = null);
 
 public sealed record BrandingPatch(
     string? Title = null, [MultilineText] string? Greeting = null, string? PrimaryColor = null, string? AvatarUrl = null, string? Position = null,
@@ -49,6 +50,8 @@ public sealed class UpdateTenantValidator : AbstractValidator<UpdateTenantComman
         RuleForEach(x => x.Patch.WebhookEvents).MustBeWebhookEvent().OverridePropertyName("webhook_events");
         RuleFor(x => x.Patch.MaxConcurrent).InclusiveBetween(1, TenantRules.MaxMaxConcurrent)
             .WithMessage($"must be between 1 and {TenantRules.MaxMaxConcurrent}").OverridePropertyName("max_concurrent");
+        RuleFor(x => x.Patch.MaxAttachmentBytes).InclusiveBetween(1024, TenantRules.MaxAttachmentBytes)
+            .WithMessage($"must be between 1024 and {TenantRules.MaxAttachmentBytes} bytes").OverridePropertyName("max_attachment_bytes");
         RuleFor(x => x.Patch.MaxWaitSeconds).InclusiveBetween(0, 7 * 24 * 3600)
             .WithMessage("must be between 0 (no limit) and 604800 seconds").OverridePropertyName("max_wait_seconds");
         When(x => x.Patch.Branding is not null, () =>
@@ -157,6 +160,7 @@ public sealed class UpdateTenantHandler(ITenantRepository tenants, ICallerContex
         WebhookEvents = p.WebhookEvents is null ? c.WebhookEvents : p.WebhookEvents.Count == 0 ? null : p.WebhookEvents.Select(e => e!).Distinct().ToList(),
         MaxWaitSeconds = p.MaxWaitSeconds is null ? c.MaxWaitSeconds : p.MaxWaitSeconds == 0 ? null : p.MaxWaitSeconds,
         MaxConcurrent = p.MaxConcurrent ?? c.MaxConcurrent,
+        MaxAttachmentBytes = p.MaxAttachmentBytes ?? c.MaxAttachmentBytes,
         Faq = p.Faq?.Select(e => new FaqEntry(e.Question.Trim(), e.Answer.Trim())).ToList() ?? c.Faq,
         // A schedule without any day is "always open": it clears the hours.
         Hours = p.Hours is null ? c.Hours : p.Hours.Weekly.Count == 0 ? null : p.Hours,
@@ -199,5 +203,6 @@ public sealed class UpdateTenantHandler(ITenantRepository tenants, ICallerContex
             ("branding", p.Branding), ("feature_flags", p.FeatureFlags), ("webhook_url", p.WebhookUrl),
             ("webhook_events", p.WebhookEvents), ("max_wait_seconds", p.MaxWaitSeconds), ("quotas", p.Quotas), ("faq", p.Faq),
             ("max_concurrent", p.MaxConcurrent), ("hours", p.Hours), ("hours_by_routing_key", p.HoursByRoutingKey),
+            ("max_attachment_bytes", p.MaxAttachmentBytes),
         }.Where(f => f.Value is not null).Select(f => f.Name).ToArray();
 }

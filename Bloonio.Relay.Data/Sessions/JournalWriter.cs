@@ -47,6 +47,7 @@ internal static class JournalWriter
                 sender = new { type = m.Sender.Type, id = m.Sender.Id, display_name = m.Sender.DisplayName },
                 text = m.Text, client_message_id = m.ClientMessageId, created_at = m.CreatedAt,
                 sources = m.Extras?.Sources, quick_replies = m.Extras?.QuickReplies, in_reply_to = m.Extras?.InReplyTo,
+                attachments = m.Extras?.Attachments,
             }, m.CreatedAt))).ToList(), parameters);
         return $"""
             INSERT INTO messages (message_id, tenant_id, session_id, seq, sender_type, sender_id, sender_display_name, text, client_message_id, created_at, extras)

@@ -120,10 +120,13 @@ public sealed class SweepTests
             });
             var api = new RelayApi(relay);
             var tenant = await api.CreateTenantAsync();
-            (await api.AdminAsync(HttpMethod.Patch, $"/api/v1/admin/tenants/{tenant.TenantId}", new { webhook_url = receiver.Url.ToString() }))
-                .ShouldBe(200);
+            (await api.AdminAsync(HttpMethod.Patch, $"/api/v1/admin/tenants/{tenant.TenantId}",
+                new { webhook_url = receiver.Url.ToString(), feature_flags = new { attachments = true } })).ShouldBe(200);
             var start = relay.Clock.Freeze();
             var (visitor, sessionId) = await WaitingVisitorAsync(relay, api, tenant);
+            var file = new ByteArrayContent(Attachments.AttachmentTests.Png(40, 30));
+            (await api.SignedMultipartAsync(tenant, $"/api/v1/relay/sessions/{sessionId}/attachments",
+                new MultipartFormDataContent { { file, "file", "receipt.png" } })).ShouldBe(201);
             (await api.SignedAsync(tenant, HttpMethod.Post, $"/api/v1/relay/sessions/{sessionId}/close", new { })).ShouldBe(200);
             await relay.Services.GetRequiredService<EventDispatcher>().RunOnceAsync(default); // the webhook deliveries, with their bodies
             var messages = $"/api/v1/relay/sessions/{sessionId}/messages";
@@ -140,6 +143,11 @@ public sealed class SweepTests
             Assert.That((purged.Messages, purged.EventTexts, purged.DeliveryBodies), Is.EqualTo((2, 2, 2)));
             Assert.That((await api.SignedAsync(tenant, HttpMethod.Get, messages)).ShouldBe(200).Data.GetArrayLength(), Is.Zero);
             Assert.That(await TextCopiesAsync(database, tenant.TenantId), Is.EqualTo((0, 0)), "no copy of the text is left");
+            await using (var connection = new Npgsql.NpgsqlConnection(database))
+            {
+                Assert.That(await Dapper.SqlMapper.ExecuteScalarAsync<long>(connection,
+                    "SELECT (SELECT count(*) FROM attachments) + (SELECT count(*) FROM attachment_blobs)"), Is.Zero, "attachments go with the journal");
+            }
 
             // The envelopes stay: the feed still lists every event in sequence, the deliveries keep their status.
             var feed = (await api.SignedAsync(tenant, HttpMethod.Get, "/api/v1/relay/events?after=0&limit=100")).ShouldBe(200).Data

@@ -96,6 +96,19 @@ public sealed class RelayApi
         return SendAsync(request);
     }
 
+    /// <summary>A POST of any content (a multipart upload, say), signed with HMAC#1 over its exact bytes.</summary>
+    public async Task<ApiResponse> SignedMultipartAsync(TestTenant tenant, string path, HttpContent content)
+    {
+        var bytes = await content.ReadAsByteArrayAsync();
+        var timestamp = _clock.GetUtcNow().ToUnixTimeMilliseconds().ToString();
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new ByteArrayContent(bytes) };
+        request.Content.Headers.ContentType = content.Headers.ContentType;
+        request.Headers.Add(Hmac1.TenantIdHeader, tenant.TenantId.ToString());
+        request.Headers.Add(Hmac1.TimestampHeader, timestamp);
+        request.Headers.Add(Hmac1.SignatureHeader, Hmac1.Sign(tenant.Secret, timestamp, "POST", path, bytes));
+        return await SendAsync(request);
+    }
+
     /// <summary>POST /widget/sessions as the tenant's widget on its allowed origin (https://shop.example.com).</summary>
     public Task<ApiResponse> WidgetSessionAsync(TestTenant tenant, string mode = "human")
     {

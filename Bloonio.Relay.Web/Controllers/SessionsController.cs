@@ -9,7 +9,9 @@ namespace Bloonio.Relay.Web.Controllers;
 
 public sealed record EscalateBody(string? Reason, string? RoutingKey);
 
-public sealed record BackendMessageBody(string? Text, string? ClientMessageId, BackendSender? Sender, List<QuickReply?>? QuickReplies = null);
+/// <param name="Attachments">Files the backend uploaded into this session (POST …/attachments), sent with the message.</param>
+public sealed record BackendMessageBody(string? Text, string? ClientMessageId, BackendSender? Sender, List<QuickReply?>? QuickReplies = null,
+    List<Guid>? Attachments = null);
 
 /// <summary>SPEC 4: the backend's view of sessions (HMAC#1), tenant-scoped: another tenant's session id is 404.</summary>
 [Route("api/v1/relay/sessions")]
@@ -33,7 +35,7 @@ public sealed class SessionsController(IMediator mediator) : RelayControllerBase
     [ProducesResponseType<Envelope<MessageAck>>(StatusCodes.Status201Created)]
     public async Task<IActionResult> Post(Guid sessionId, BackendMessageBody body, CancellationToken ct) =>
         Envelope(StatusCodes.Status201Created,
-            await Mediator.Send(new PostBackendMessageCommand(TenantId, sessionId, body.Text, body.ClientMessageId, body.Sender, body.QuickReplies), ct),
+            await Mediator.Send(new PostBackendMessageCommand(TenantId, sessionId, body.Text, body.ClientMessageId, body.Sender, body.QuickReplies, body.Attachments), ct),
             "Message stored");
 
     [HttpPost("{sessionId:guid}/close")]

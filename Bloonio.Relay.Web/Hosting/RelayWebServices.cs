@@ -129,6 +129,7 @@ public static class RelayWebServices
                 .Configure(builder, context.ServiceProvider.GetRequiredService<IOptions<RelayOptions>>().Value.Brain));
             brainClient.AddHttpMessageHandler<BrainSigningHandler>(); // inside the pipeline: each attempt signed when it is sent
         }
+        AddAttachments(services, configuration);
         services.AddHubAuthentication();
         services.AddAuthorization();
         services.AddSignalR(o =>
@@ -156,6 +157,27 @@ public static class RelayWebServices
     }
 
     internal static (string Path, bool Created)? DevelopmentKeysFile { get; private set; }
+
+    /// <summary>Attachments (docs/attachments.md): bytes in PostgreSQL, images through SkiaSharp, the scanning hook.</summary>
+    private static void AddAttachments(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<Core.Attachments.AttachmentOptions>().Bind(configuration.GetSection("Relay:Attachments"));
+        services.AddSingleton<Attachments.AttachmentLinks>();
+        services.AddSingleton<Core.Attachments.IImageProcessor, Attachments.SkiaImageProcessor>();
+        services.AddSingleton<Core.Attachments.IAttachmentStorage>(p => p.GetRequiredService<Data.Attachments.PostgresAttachmentStorage>());
+        services.AddScoped<Core.Attachments.AttachmentAccess>();
+        services.AddScoped<Core.Attachments.MessageAttachments>();
+        services.AddScoped<Core.Attachments.AttachmentRetention>();
+        if (configuration["Relay:Attachments:ScanCommand"] is { Length: > 0 } command)
+        {
+            services.AddSingleton<Core.Attachments.IAttachmentScanner>(p =>
+                new Attachments.CommandScanner(command, p.GetRequiredService<ILogger<Attachments.CommandScanner>>()));
+        }
+        else
+        {
+            services.AddSingleton<Core.Attachments.IAttachmentScanner, Core.Attachments.AcceptingScanner>();
+        }
+    }
 }
 
 public sealed class RelayConfigurationException(IReadOnlyList<string> missing)

@@ -15,11 +15,21 @@ public sealed class ApiBodyMiddleware(RequestDelegate next)
 {
     public const int MaxBodyBytes = 64 * 1024;
 
+    /// <summary>An upload's body: the largest attachment a tenant may be allowed, and room for the multipart framing.</summary>
+    public const int MaxUploadBytes = Core.Tenants.TenantRules.MaxAttachmentBytes + 64 * 1024;
+
+    /// <summary>A file upload (multipart, binary): up to <see cref="MaxUploadBytes"/>, not UTF-8.</summary>
+    private static bool IsUpload(HttpContext context) =>
+        HttpMethods.IsPost(context.Request.Method) && context.Request.Path.Value!.EndsWith("/attachments", StringComparison.Ordinal)
+        && context.Request.HasFormContentType;
+
     public async Task InvokeAsync(HttpContext context)
     {
-        if (context.Request.ContentLength > MaxBodyBytes)
+        var upload = IsUpload(context);
+        var max = upload ? MaxUploadBytes : MaxBodyBytes;
+        if (context.Request.ContentLength > max)
         {
-            throw new PayloadTooLargeException(MaxBodyBytes);
+            throw new PayloadTooLargeException(max);
         }
 
         var buffer = new MemoryStream();
@@ -27,15 +37,23 @@ public sealed class ApiBodyMiddleware(RequestDelegate next)
         int read;
         while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
         {
-            if (buffer.Length + read > MaxBodyBytes)
+            if (buffer.Length + read > max)
             {
-                throw new PayloadTooLargeException(MaxBodyBytes);
+                throw new PayloadTooLargeException(max);
             }
 
             buffer.Write(chunk, 0, read);
         }
 
         var bytes = buffer.ToArray();
+        if (upload)
+        {
+            context.Features.Set(new RequestBodyBytes(bytes)); // signed like any body (HMAC#1), parsed by the controller
+            context.Request.Body = new MemoryStream(bytes, writable: false);
+            await next(context);
+            return;
+        }
+
         if (bytes.Length > 0 && CharsetOf(context.Request.ContentType) is { } charset && !IsUtf8(charset))
         {
             throw new BadRequestException($"Bodies are UTF-8 JSON: charset \"{charset}\" is not supported (send charset=utf-8 or none)");

@@ -34,7 +34,7 @@ public static class WidgetCors
         {
             Allow(context);
             context.Response.Headers.AccessControlAllowMethods = "GET, POST";
-            context.Response.Headers.AccessControlAllowHeaders = "Content-Type, X-Bloonio-Widget-Key";
+            context.Response.Headers.AccessControlAllowHeaders = "Content-Type, X-Bloonio-Widget-Key, Authorization"; // Authorization: attachments
             context.Response.Headers.AccessControlMaxAge = "600";
         }
     }

@@ -5,11 +5,11 @@ namespace Bloonio.Relay.Web.Hubs;
 
 /// <summary>What the hubs send and receive (snake_case in the JSON protocol), per SPEC 6.</summary>
 /// <param name="QuickReply">When the visitor tapped a quick reply: the message that offered it and the reply's value.</param>
-public sealed record SendArgs(string? ClientMessageId, string? Text, QuickReplyArgs? QuickReply = null);
+public sealed record SendArgs(string? ClientMessageId, string? Text, QuickReplyArgs? QuickReply = null, IReadOnlyList<Guid>? Attachments = null);
 
 public sealed record QuickReplyArgs(Guid MessageId, string? Value);
 
-public sealed record OperatorSendArgs(Guid SessionId, string? ClientMessageId, string? Text);
+public sealed record OperatorSendArgs(Guid SessionId, string? ClientMessageId, string? Text, IReadOnlyList<Guid>? Attachments = null);
 
 public sealed record HistoryArgs(int AfterSeq, int? Limit);
 
@@ -51,13 +51,15 @@ public sealed record ViewingArgs(Guid SessionId, bool Viewing, bool Typing = fal
 /// <param name="Sources">Links under the message (a bot's sources); absent when none.</param>
 /// <param name="QuickReplies">Buttons the visitor can tap; absent when none.</param>
 /// <param name="InReplyTo">The quick reply this visitor message is.</param>
+/// <param name="Attachments">Files sent with the message (their bytes through the attachment link endpoints); absent when none.</param>
 public sealed record MessageEvent(
     Guid MessageId, Guid SessionId, int Seq, SenderView Sender, string Text, DateTimeOffset CreatedAt, string? ClientMessageId,
-    IReadOnlyList<MessageLink>? Sources = null, IReadOnlyList<QuickReply>? QuickReplies = null, QuickReplyRef? InReplyTo = null)
+    IReadOnlyList<MessageLink>? Sources = null, IReadOnlyList<QuickReply>? QuickReplies = null, QuickReplyRef? InReplyTo = null,
+    IReadOnlyList<Core.Attachments.AttachmentRef>? Attachments = null)
 {
     public static MessageEvent From(JournalMessage m) => new(m.MessageId, m.SessionId, m.Seq,
         new SenderView(m.Sender.Type, m.Sender.Id, m.Sender.DisplayName), m.Text, m.CreatedAt, m.ClientMessageId,
-        m.Extras?.Sources, m.Extras?.QuickReplies, m.Extras?.InReplyTo);
+        m.Extras?.Sources, m.Extras?.QuickReplies, m.Extras?.InReplyTo, m.Extras?.Attachments);
 }
 
 public sealed record SenderView(string Type, Guid? Id, string? DisplayName);

@@ -77,7 +77,7 @@ public sealed class OperatorHub(IMediator mediator, OperatorAccess access, Opera
     }
 
     public Task<MessageAck> Send(OperatorSendArgs args) =>
-        mediator.Send(new SendOperatorMessageCommand(TenantId, OperatorId, args.SessionId, args.ClientMessageId, args.Text), Context.ConnectionAborted);
+        mediator.Send(new SendOperatorMessageCommand(TenantId, OperatorId, args.SessionId, args.ClientMessageId, args.Text, args.Attachments), Context.ConnectionAborted);
 
     public Task Typing(TypingArgs args) => Signal(args.SessionId, args.IsTyping, null);
 

@@ -62,7 +62,7 @@ public sealed class VisitorHub(IMediator mediator, VisitorConnections live, ITen
 
     public Task<MessageAck> Send(SendArgs args) =>
         mediator.Send(new SendVisitorMessageCommand(TenantId, SessionId, VisitorId, args.ClientMessageId, args.Text,
-            args.QuickReply is { } tapped ? new QuickReplyRef(tapped.MessageId, tapped.Value) : null), Context.ConnectionAborted);
+            args.QuickReply is { } tapped ? new QuickReplyRef(tapped.MessageId, tapped.Value) : null, args.Attachments), Context.ConnectionAborted);
 
     public async Task<SessionStateEvent> RequestHuman(RequestHumanArgs args)
     {

@@ -77,6 +77,9 @@
     placeholder: "Write a message…",
     inputLabel: "Message",
     send: "Send message",
+    attach: "Attach a file",
+    uploading: function (name) { return "Sending " + name + "…"; },
+    openFile: function (name) { return "Open " + name; },
     sending: "Sending…",
     sent: "Sent",
     read: "Read",
@@ -124,6 +127,8 @@
   // drawn right to left. The language: the first of the browser's languages the widget speaks, else the tenant's.
   var LANGS = {
     fr: {
+      attach: "Joindre un fichier", uploading: function (name) { return "Envoi de " + name + "…"; },
+      openFile: function (name) { return "Ouvrir " + name; },
       openChat: "Ouvrir le chat", closeChat: "Fermer le chat",
       unread: function (n) { return n === 1 ? "1 message non lu" : n + " messages non lus"; },
       assistant: "Assistant", agent: "Conseiller", botTag: "Bot",
@@ -199,6 +204,8 @@
       }
     },
     ar: {
+      attach: "إرفاق ملف", uploading: function (name) { return "جارٍ إرسال " + name + "…"; },
+      openFile: function (name) { return "فتح " + name; },
       openChat: "فتح المحادثة", closeChat: "إغلاق المحادثة",
       unread: function (n) { return n === 1 ? "رسالة واحدة غير مقروءة" : n + " رسائل غير مقروءة"; },
       assistant: "المساعد", agent: "موظف", botTag: "آلي",
@@ -373,7 +380,7 @@
       open: !!S.open,
       outbox: S.outbox.map(function (o) {
         return { client_message_id: o.client_message_id, text: o.text, created_at: o.created_at, quick_reply: o.quick_reply,
-          failed: o.state === "failed" ? (o.error || true) : undefined };
+          attachments: o.attachments, failed: o.state === "failed" ? (o.error || true) : undefined };
       })
     };
     memoryStore = data;
@@ -396,9 +403,9 @@
     S.lastOperatorName = d.last_operator || null;
     // The panel reopens as it was before the reload (an ended conversation starts afresh, closed).
     if (d.open && d.session_id) pendingOpen = true;
-    S.outbox = Array.isArray(d.outbox) ? d.outbox.filter(function (o) { return o && o.client_message_id && o.text; }).map(function (o) {
+    S.outbox = Array.isArray(d.outbox) ? d.outbox.filter(function (o) { return o && o.client_message_id && (o.text || o.attachments); }).map(function (o) {
       return { client_message_id: o.client_message_id, text: o.text, created_at: o.created_at, state: o.failed ? "failed" : "queued",
-        error: typeof o.failed === "string" ? o.failed : undefined, attempts: 0 };
+        error: typeof o.failed === "string" ? o.failed : undefined, attempts: 0, attachments: Array.isArray(o.attachments) ? o.attachments : undefined };
     }) : [];
   }
 
@@ -409,18 +416,48 @@
     return fetch(BASE + path, {
       method: method, headers: headers, body: body === undefined ? undefined : JSON.stringify(body),
       mode: "cors", credentials: "omit", cache: "no-store"
-    }).then(function (res) {
-      return res.json().catch(function () { return null; }).then(function (env) {
-        if (!res.ok) {
-          var err = new Error((env && env.message) || "HTTP " + res.status);
-          err.status = res.status;
-          err.code = env && env.error_code;
-          err.retryAfter = Number(res.headers.get("Retry-After")) || 0;
-          throw err;
-        }
-        return env ? env.data : null;
-      });
+    }).then(readEnvelope);
+  }
+
+  function readEnvelope(res) {
+    return res.json().catch(function () { return null; }).then(function (env) {
+      if (!res.ok) {
+        var err = new Error((env && env.message) || "HTTP " + res.status);
+        err.status = res.status;
+        err.code = env && env.error_code;
+        err.retryAfter = Number(res.headers.get("Retry-After")) || 0;
+        throw err;
+      }
+      return env ? env.data : null;
     });
+  }
+
+  /** The session's visitor token: attachments are the conversation's, so the token (not the widget key) opens them. */
+  function withToken(path, init) {
+    init.headers = assign({ "Authorization": "Bearer " + (S.session ? S.session.visitor_token : ""), "Accept": "application/json" }, init.headers);
+    init.mode = "cors"; init.credentials = "omit"; init.cache = "no-store";
+    return fetch(BASE + path, init).then(readEnvelope);
+  }
+
+  /** Uploads a file into the conversation; resolves with what a message carries of it. */
+  function uploadFile(file) {
+    return ensureSession().then(function () {
+      var form = new FormData();
+      form.append("file", file, file.name);
+      return withToken("/api/v1/widget/attachments", { method: "POST", body: form });
+    });
+  }
+
+  // Download links are short-lived (5 minutes): kept 4.
+  var fileLinks = new Map();
+
+  function fileLink(id) {
+    var hit = fileLinks.get(id);
+    if (hit && hit.until > Date.now()) return hit.promise;
+    var promise = withToken("/api/v1/widget/attachments/" + id + "/link", { method: "GET" });
+    fileLinks.set(id, { promise: promise, until: Date.now() + 240000 });
+    promise.catch(function () { fileLinks.delete(id); });
+    return promise;
   }
 
   // ── SignalR client (served by the relay) ──────────────────────────────────────────────────────────────────────
@@ -864,8 +901,9 @@
     if (S.outbox.length !== before) persist();
   }
 
-  function queueMessage(text, quickReply) {
-    var item = { client_message_id: uuid(), text: text, created_at: new Date().toISOString(), state: "queued", attempts: 0, quick_reply: quickReply };
+  function queueMessage(text, quickReply, attachments) {
+    var item = { client_message_id: uuid(), text: text, created_at: new Date().toISOString(), state: "queued", attempts: 0, quick_reply: quickReply,
+      attachments: attachments };
     S.outbox.push(item);
     persist();
     stickToBottom = true;
@@ -887,7 +925,8 @@
       item.state = "sending";
       item.attempts = (item.attempts || 0) + 1;
       scheduleRender();
-      return conn.invoke("Send", { client_message_id: item.client_message_id, text: item.text, quick_reply: item.quick_reply || null }).then(function (ack) {
+      return conn.invoke("Send", { client_message_id: item.client_message_id, text: item.text, quick_reply: item.quick_reply || null,
+        attachments: item.attachments ? item.attachments.map(function (a) { return a.attachment_id; }) : null }).then(function (ack) {
         acknowledge(item, ack);
         return next();
       }, function (e) {
@@ -1082,6 +1121,7 @@
 
   // ── DOM ───────────────────────────────────────────────────────────────────────────────────────────────────────
   var ICONS = {
+    attach: '<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" d="m21 11-8.5 8.5a5 5 0 0 1-7-7L14 4a3.4 3.4 0 0 1 4.8 4.8l-8.4 8.4a1.7 1.7 0 0 1-2.4-2.4L15.5 7"/></svg>',
     chat: '<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path fill="currentColor" d="M12 3C6.9 3 3 6.6 3 11c0 2.3 1.1 4.4 2.9 5.9-.2 1.3-.8 2.6-1.8 3.6-.2.2-.1.6.2.6 2.1 0 3.9-.7 5.2-1.6.8.2 1.6.3 2.5.3 5.1 0 9-3.6 9-8s-3.9-8.8-9-8.8Z"/></svg>',
     close: '<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path fill="none" stroke="currentColor" stroke-width="2.2" stroke-linecap="round" d="M6 6l12 12M18 6L6 18"/></svg>',
     down: '<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path fill="none" stroke="currentColor" stroke-width="2.2" stroke-linecap="round" stroke-linejoin="round" d="M6 9l6 6 6-6"/></svg>',
@@ -1247,6 +1287,11 @@
     ".chip{border:1px solid var(--p);background:#fff;color:var(--p);border-radius:16px;padding:6px 12px;font:inherit;font-size:13.5px;cursor:pointer}",
     ".chip:hover,.chip:focus-visible{background:var(--p);color:var(--on-p)}",
     "[dir=rtl] .sources,[dir=rtl] .quick{margin:4px 44px 0 0}",
+    ".files{display:flex;flex-wrap:wrap;gap:6px;margin:4px 0 0 44px}.msg.visitor .files{justify-content:flex-end;margin:4px 0 0}",
+    ".file{display:inline-flex;align-items:center;max-width:220px;border:1px solid #e2e8f0;border-radius:10px;overflow:hidden;color:var(--p);text-decoration:none;background:#fff}",
+    ".file .thumb{display:block;max-width:220px;height:auto}.file-name{padding:8px 10px;font-size:13px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}",
+    ".file-input{display:none}.attach{flex:none;width:40px;height:40px;border:0;border-radius:10px;background:transparent;color:#64748b;cursor:pointer;display:flex;align-items:center;justify-content:center}",
+    ".attach:hover{background:#f1f5f9;color:var(--p)}.attach:focus-visible{outline:2px solid var(--p);outline-offset:2px}.attach svg{width:22px;height:22px}",
     "[dir=rtl] .send svg{transform:scaleX(-1);margin-left:0;margin-right:2px}",
     ".rating [hidden]{display:none!important}.rating{margin:0 0 12px}.stars{display:flex;justify-content:center;gap:4px;margin:0 0 8px}",
     ".star{border:0;background:none;cursor:pointer;font-size:26px;line-height:1;color:#cbd5e1;padding:2px}",
@@ -1380,8 +1425,13 @@
     });
     ui.count = el("span", { class: "count", "aria-live": "polite" });
     ui.send = el("button", { class: "send", type: "submit", "data-testid": "send", "aria-label": T.send, html: ICONS.send, disabled: true });
+    ui.file = el("input", { type: "file", class: "file-input", "data-testid": "file-input", tabindex: "-1", "aria-hidden": "true",
+      accept: "image/png,image/jpeg,image/gif,image/webp,application/pdf",
+      onchange: function () { var f = ui.file.files && ui.file.files[0]; ui.file.value = ""; if (f) attachFile(f); } });
+    ui.attach = el("button", { class: "attach", type: "button", "data-testid": "attach", "aria-label": T.attach, title: T.attach, html: ICONS.attach,
+      onclick: function () { ui.file.click(); } });
     ui.composer = el("form", { class: "composer", onsubmit: function (e) { e.preventDefault(); submit(); } },
-      [el("div", { class: "field" }, [ui.input, ui.count]), ui.send]);
+      [ui.attach, ui.file, el("div", { class: "field" }, [ui.input, ui.count]), ui.send]);
 
     ui.newConversation = el("button", { class: "primary", type: "button", "data-testid": "new-conversation", text: T.newConversation, onclick: startNewConversation });
     ui.stars = [1, 2, 3, 4, 5].map(function (n) {
@@ -1621,6 +1671,7 @@
     renderDock(opName);
 
     showIf(ui.composer, !closed && !S.unavailable);
+    showIf(ui.attach, !!(S.flags && S.flags.attachments));
     showIf(ui.ended, closed);
     ui.input.disabled = S.unavailable;
     // Follow the conversation unless the visitor scrolled up to read.
@@ -1692,7 +1743,10 @@
     sortedMessages().forEach(function (m) {
       items.push({ key: m.client_message_id ? "c:" + m.client_message_id : "s:" + m.seq, m: m, type: (m.sender && m.sender.type) || "system", text: m.text });
     });
-    S.outbox.forEach(function (o) { items.push({ key: "c:" + o.client_message_id, o: o, type: "visitor", text: o.text }); });
+    S.outbox.forEach(function (o) {
+      var text = o.text || (o.attachments || []).map(function (a) { return a.name; }).join(", ");
+      items.push({ key: "c:" + o.client_message_id, o: o, type: "visitor", text: text });
+    });
 
     var lastVisitor = null;
     for (var i = items.length - 1; i >= 0; i--) { if (items[i].type === "visitor") { lastVisitor = items[i]; break; } }
@@ -1743,6 +1797,12 @@
           : el("span", { text: s.title });
       })));
     }
+    var files = (item.m && item.m.attachments) || (item.o && item.o.attachments);
+    if (files && files.length) {
+      node.appendChild(el("div", { class: "files", "data-testid": "attachments" }, files.map(fileNode)));
+      // A message that is only files reads as their names (transcripts, search): the files say it here.
+      if ((item.text || "") === files.map(function (a) { return a.name; }).join(", ")) bubble.style.display = "none";
+    }
     var replies = item.m && item.m.quick_replies;
     if (replies && replies.length) {
       node._quick = el("div", { class: "quick", "data-testid": "quick-replies", role: "group" }, replies.map(function (q) {
@@ -1756,6 +1816,34 @@
     node._avatar = avatar;
     node._metaKey = null;
     return node;
+  }
+
+  /** An image as its thumbnail (opening the original), any other file as a link with its name. */
+  function fileNode(a) {
+    var link = el("a", { class: "file", target: "_blank", rel: "noopener noreferrer", "data-testid": "attachment", title: T.openFile(a.name),
+      "aria-label": T.openFile(a.name) });
+    if (a.thumbnail) {
+      var img = el("img", { class: "thumb", alt: a.name, "data-testid": "attachment-thumbnail" });
+      if (a.width && a.height) { img.width = Math.min(220, a.width); img.height = Math.round(img.width * a.height / a.width); }
+      link.appendChild(img);
+    } else {
+      link.appendChild(el("span", { class: "file-name", text: a.name }));
+    }
+    fileLink(a.attachment_id).then(function (l) {
+      link.href = BASE + l.url;
+      if (img && l.thumbnail_url) img.src = BASE + l.thumbnail_url;
+    }, function (e) { log("attachment link", e && e.message); });
+    return link;
+  }
+
+  function attachFile(file) {
+    showNotice(T.uploading(file.name));
+    uploadFile(file).then(function (sent) {
+      if (S.notice === T.uploading(file.name)) { clearTimeout(noticeTimer); S.notice = null; }
+      queueMessage("", null, [sent]);
+    }, function (e) {
+      showNotice((e && e.message) || T.errors.generic);
+    });
   }
 
   function senderName(item) {

@@ -115,6 +115,8 @@
     typingText: $('.typing-text'),
     composerForm: $('.composer'),
     composer: $('[data-testid="composer"]'),
+    fileInput: $('[data-testid="file-input"]'),
+    attach: $('[data-testid="attach"]'),
     send: $('[data-testid="send"]'),
     announcer: $('[data-announcer]'),
     toasts: $('.toasts'),
@@ -780,7 +782,55 @@
         el('span', { class: 'msg-author', text: author }),
         type === 'bot' ? el('span', { class: 'tag tag--bot', text: 'Bot' }) : null,
         when ? el('time', { datetime: m.created_at, title: dateTimeFormat.format(when), text: timeFormat.format(when) }) : null),
-      el('div', { class: 'msg-bubble' }, ...linkify(m.text || '')));
+      // A message that is only files reads as their names (transcripts, search): the files say it here.
+      m.attachments?.length && (m.text || '') === m.attachments.map((a) => a.name).join(', ')
+        ? null : el('div', { class: 'msg-bubble' }, ...linkify(m.text || '')),
+      m.attachments?.length ? el('div', { class: 'msg-files', 'data-testid': 'attachments' }, ...m.attachments.map(fileNode)) : null);
+  }
+
+  // Attachments: their bytes through short-lived signed links, asked for with the operator token (kept 4 minutes).
+  const fileLinks = new Map();
+
+  function fileLink(id) {
+    const hit = fileLinks.get(id);
+    if (hit && hit.until > Date.now()) return hit.promise;
+    const promise = fetch(`/api/v1/operator/attachments/${id}/link`, { headers: { Authorization: `Bearer ${state.token}`, Accept: 'application/json' } })
+      .then(async (res) => {
+        const env = await res.json().catch(() => null);
+        if (!res.ok) throw new Error(env?.message || `HTTP ${res.status}`);
+        return env.data;
+      });
+    fileLinks.set(id, { promise, until: Date.now() + 240000 });
+    promise.catch(() => fileLinks.delete(id));
+    return promise;
+  }
+
+  /** An image as its thumbnail (opening the original), any other file as a link with its name. */
+  function fileNode(a) {
+    const link = el('a', { class: 'msg-file', target: '_blank', rel: 'noopener noreferrer', 'data-testid': 'attachment', title: `Open ${a.name}` });
+    const img = a.thumbnail ? el('img', { class: 'msg-thumb', alt: a.name, 'data-testid': 'attachment-thumbnail' }) : null;
+    link.append(img || el('span', { class: 'msg-file-name', text: `📄 ${a.name}` }));
+    fileLink(a.attachment_id).then((l) => {
+      link.href = l.url;
+      if (img && l.thumbnail_url) img.src = l.thumbnail_url;
+    }, (error) => console.warn('attachment link', error));
+    return link;
+  }
+
+  /** Uploads a file into the selected conversation and sends it as a message. */
+  async function attachFile(conv, file) {
+    toast(`Sending ${file.name}…`);
+    const form = new FormData();
+    form.append('file', file, file.name);
+    const res = await fetch(`/api/v1/operator/attachments?session_id=${conv.sessionId}`, {
+      method: 'POST', headers: { Authorization: `Bearer ${state.token}`, Accept: 'application/json' }, body: form,
+    });
+    const env = await res.json().catch(() => null);
+    if (!res.ok) {
+      toast(`Not sent: ${env?.message || `HTTP ${res.status}`}`, { kind: 'error', code: env?.error_code || '' });
+      return;
+    }
+    queueSend(conv, '', [env.data]);
   }
 
   function linkify(text) {
@@ -817,14 +867,15 @@
   // ---------------------------------------------------------------------------------------------------------------
   // Sending (pending until acked; retried with the same client_message_id after a reconnect)
   // ---------------------------------------------------------------------------------------------------------------
-  function queueSend(conv, text) {
-    const p = { cmid: uuid(), text, createdAt: new Date().toISOString(), state: 'pending', inflight: false };
+  function queueSend(conv, text, attachments) {
+    const p = { cmid: uuid(), text, attachments, createdAt: new Date().toISOString(), state: 'pending', inflight: false };
     conv.pending.set(p.cmid, p);
     const node = el('li', {
       class: 'msg msg--operator msg--mine msg--pending', 'data-testid': 'message',
       dataset: { sender: 'operator', pending: 'true', clientMessageId: p.cmid, author: state.operatorId || 'operator' },
     });
-    fillMessage(node, { text, created_at: p.createdAt, sender: { type: 'operator', id: state.operatorId } }, 'operator');
+    fillMessage(node, { text: text || (attachments || []).map((a) => a.name).join(', '), attachments, created_at: p.createdAt,
+      sender: { type: 'operator', id: state.operatorId } }, 'operator');
     p.node = node;
     conv.log.append(node);
     regroup(conv, node);
@@ -846,9 +897,11 @@
     p.state = 'pending';
     renderReceipt(conv);
     try {
-      const ack = await invoke('Send', { session_id: conv.sessionId, client_message_id: p.cmid, text: p.text });
+      const ack = await invoke('Send', { session_id: conv.sessionId, client_message_id: p.cmid, text: p.text,
+        attachments: p.attachments ? p.attachments.map((a) => a.attachment_id) : null });
       confirmPending(conv, p.cmid, {
-        message_id: ack.message_id, seq: ack.seq, created_at: ack.created_at, session_id: conv.sessionId, text: p.text,
+        message_id: ack.message_id, seq: ack.seq, created_at: ack.created_at, session_id: conv.sessionId,
+        text: p.text || (p.attachments || []).map((a) => a.name).join(', '), attachments: p.attachments,
         client_message_id: p.cmid, sender: { type: 'operator', id: state.operatorId, display_name: state.operatorName },
       });
     } catch (error) {
@@ -1173,6 +1226,7 @@
     const disabled = !conv.active;
     for (const button of [ui.release, ui.transfer, ui.handback, ui.close]) button.disabled = disabled;
     ui.composer.disabled = disabled;
+    ui.attach.disabled = disabled;
     updateSendButton();
     ui.ended.hidden = conv.active;
     ui.endedText.textContent = conv.active ? '' : ENDED_TEXT[conv.endedReason] || ENDED_TEXT.closed;
@@ -1652,6 +1706,13 @@
     ui.availability.addEventListener('click', toggleAvailability);
 
     ui.composerForm.addEventListener('submit', (event) => { event.preventDefault(); submitComposer(); });
+    ui.attach.addEventListener('click', () => ui.fileInput.click());
+    ui.fileInput.addEventListener('change', () => {
+      const file = ui.fileInput.files?.[0];
+      ui.fileInput.value = '';
+      const conv = state.convs.get(state.selected);
+      if (file && conv?.active) attachFile(conv, file).catch((error) => toastError(error, 'The file could not be sent'));
+    });
     ui.composer.addEventListener('keydown', (event) => {
       if (!ui.cannedPicker.hidden && (event.key === 'Enter' || event.key === 'Tab') && ui.cannedPicker.firstElementChild) {
         event.preventDefault();
