@@ -28,6 +28,13 @@ public sealed class AvailabilityBrowserTests : BrowserTestBase
             await Assertions.Expect(visitor.GetByTestId("offline-thanks")).ToHaveTextAsync($"Thank you! We will reply to {key}@example.com.");
             await ScreenshotAsync(visitor, "widget-offline-message");
 
+            // The same in the visitor's language.
+            var french = await NewPageAsync(locale: "fr-FR");
+            await french.GotoAsync(BaseUrl + "/demo");
+            await french.GetByTestId("launcher").ClickAsync();
+            await Assertions.Expect(french.GetByTestId("away")).ToContainTextAsync("Nous sommes absents pour le moment. Retour");
+            await Assertions.Expect(french.GetByTestId("leave-message")).ToHaveTextAsync("Laisser un message");
+
             var inbox = await NewPageAsync();
             await inbox.GotoAsync($"{BaseUrl}/operator#token={Uri.EscapeDataString(await OperatorTokenAsync($"off-{key}@acme.test", "Noor Haddad"))}");
             await Assertions.Expect(inbox.GetByTestId("connection-state")).ToHaveAttributeAsync("data-state", "connected");

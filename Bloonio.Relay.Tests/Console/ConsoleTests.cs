@@ -198,4 +198,39 @@ public sealed partial class ConsoleTests : TenantTestBase
         var refused = await PostAsync(browser, "/console/settings", Form("xx: nope"));
         Assert.That(refused.StatusCode, Is.EqualTo((HttpStatusCode)422));
     }
+
+    [Test]
+    public async Task BusinessHoursAreSetInTheConsoleAndShownAgain()
+    {
+        var browser = await SignedInAsync(await MemberAsync("owner"));
+        Dictionary<string, string> Form(string weekly, string queues) => new()
+        {
+            ["AllowedOrigins"] = "https://shop.example.com", ["Title"] = "Help", ["PrimaryColor"] = "#112233", ["Position"] = "right",
+            ["HoursTimeZone"] = "Europe/Paris", ["HoursWeekly"] = weekly, ["HoursHolidays"] = "2026-12-25\n2027-01-01", ["HoursByQueue"] = queues,
+        };
+        var saved = await PostAsync(browser, "/console/settings",
+            Form("mon: 09:00-12:00, 13:00-18:00\nsat: 10:00-14:00", "store_42 | America/New_York | mon: 09:00-17:00; tue: 09:00-17:00"));
+        Assert.That(saved.StatusCode, Is.EqualTo(HttpStatusCode.Redirect));
+        var configuration = (await Api.AdminAsync(HttpMethod.Get, $"/api/v1/admin/tenants/{Tenant.TenantId}")).ShouldBe(200).Data.GetProperty("configuration");
+        var hours = configuration.GetProperty("hours");
+        Assert.That(hours.GetProperty("time_zone").GetString(), Is.EqualTo("Europe/Paris"));
+        Assert.That(hours.GetProperty("weekly").GetProperty("mon").EnumerateArray().Select(r => r.GetString()), Is.EqualTo(new[] { "09:00-12:00", "13:00-18:00" }));
+        Assert.That(hours.GetProperty("holidays").GetArrayLength(), Is.EqualTo(2));
+        var queue = configuration.GetProperty("hours_by_routing_key").GetProperty("store_42");
+        Assert.That(queue.GetProperty("time_zone").GetString(), Is.EqualTo("America/New_York"));
+        Assert.That(queue.GetProperty("weekly").EnumerateObject().Select(d => d.Name), Is.EquivalentTo(new[] { "mon", "tue" }));
+
+        var page = await (await browser.GetAsync("/console/settings")).Content.ReadAsStringAsync();
+        Assert.That(page, Does.Contain("mon: 09:00-12:00, 13:00-18:00"), "the form shows what is saved");
+        Assert.That(page, Does.Contain("store_42 | America/New_York | mon: 09:00-17:00; tue: 09:00-17:00"));
+
+        var refused = await PostAsync(browser, "/console/settings", Form("monday: 9-5", ""));
+        Assert.That(refused.StatusCode, Is.EqualTo((HttpStatusCode)422));
+        Assert.That(await refused.Content.ReadAsStringAsync(), Does.Contain("is not a day"));
+
+        Assert.That((await PostAsync(browser, "/console/settings", Form("", ""))).StatusCode, Is.EqualTo(HttpStatusCode.Redirect));
+        var cleared = (await Api.AdminAsync(HttpMethod.Get, $"/api/v1/admin/tenants/{Tenant.TenantId}")).ShouldBe(200).Data.GetProperty("configuration");
+        Assert.That(cleared.TryGetProperty("hours", out var none) ? none.ValueKind : System.Text.Json.JsonValueKind.Null, Is.EqualTo(System.Text.Json.JsonValueKind.Null), "no day: always open");
+        Assert.That(cleared.GetProperty("hours_by_routing_key").EnumerateObject(), Is.Empty);
+    }
 }

@@ -65,6 +65,16 @@ public sealed class SettingsForm
     /// <summary>One line per language: <c>fr: Bonjour ! Comment pouvons-nous aider ?</c>; a language left out is removed.</summary>
     public string? Greetings { get; set; }
 
+    /// <summary>Business hours: the time zone, one line per open day (<c>mon: 09:00-12:00, 13:00-18:00</c>; no line = always open), holidays.</summary>
+    public string? HoursTimeZone { get; set; }
+
+    public string? HoursWeekly { get; set; }
+
+    public string? HoursHolidays { get; set; }
+
+    /// <summary>A queue's own hours, one line each: <c>store_42 | America/New_York | mon: 09:00-17:00; tue: 09:00-17:00</c>.</summary>
+    public string? HoursByQueue { get; set; }
+
     public TenantPatch ToPatch(IReadOnlyDictionary<string, string>? currentGreetings = null) => new(
         AllowedOrigins: Lines(AllowedOrigins).Select(l => (string?)l).ToList(),
         AllowNativeClients: AllowNativeClients,
@@ -74,7 +84,25 @@ public sealed class SettingsForm
         MaxConcurrent: MaxConcurrent,
         WebhookUrl: WebhookUrl ?? "",
         WebhookEvents: (WebhookEvents ?? []).Count == WebhookEventTypes.All.Count ? [] : (WebhookEvents ?? []).Select(e => (string?)e).ToList(),
-        Faq: Lines(Faq).Select(l => l.Split('|', 2)).Select(p => new FaqEntry(p[0].Trim(), p.Length > 1 ? p[1].Trim() : "")).ToList());
+        Faq: Lines(Faq).Select(l => l.Split('|', 2)).Select(p => new FaqEntry(p[0].Trim(), p.Length > 1 ? p[1].Trim() : "")).ToList(),
+        Hours: Schedule(HoursTimeZone, Lines(HoursWeekly), HoursHolidays),
+        HoursByRoutingKey: Lines(HoursByQueue).Select(l => l.Split('|', 3, StringSplitOptions.TrimEntries)).GroupBy(p => p[0])
+            .ToDictionary(g => g.Key, g => Schedule(g.Last().ElementAtOrDefault(1), (g.Last().ElementAtOrDefault(2) ?? "").Split(';',
+                StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), null)));
+
+    /// <summary>Days as written (<c>mon: 09:00-12:00, 13:00-18:00</c>); what is not a day or a range is left for validation to name.</summary>
+    private static Schedule Schedule(string? timeZone, IEnumerable<string> days, string? holidays) => new()
+    {
+        TimeZone = string.IsNullOrWhiteSpace(timeZone) ? "UTC" : timeZone.Trim(),
+        Weekly = days.Select(d => d.Split(':', 2)).GroupBy(p => p[0].Trim().ToLowerInvariant())
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<string>)(g.Last().ElementAtOrDefault(1) ?? "")
+                .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList()),
+        Holidays = (holidays ?? "").Split(['\n', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList(),
+    };
+
+    /// <summary>The form's text for a schedule's days (the inverse of <see cref="Schedule"/>).</summary>
+    public static string DaysText(Schedule? schedule, string separator) =>
+        schedule is null ? "" : string.Join(separator, schedule.Weekly.Select(kv => $"{kv.Key}: {string.Join(", ", kv.Value)}"));
 
     private Dictionary<string, string?> GreetingsPatch(IReadOnlyDictionary<string, string>? current)
     {
