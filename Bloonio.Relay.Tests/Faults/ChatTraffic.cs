@@ -80,9 +80,10 @@ public sealed class ChatTraffic : IAsyncDisposable
 
             var op = Connect(operatorNode, "/hubs/operator", operatorToken);
             var offers = HubEvents<JsonElement>.On(op, "assignment_waiting");
-            await op.StartAsync();
+            // Ready: the operator's groups are joined (on the Redis backplane too) before the visitor's first message is offered.
+            await op.StartReadyAsync("/hubs/operator");
             var visitor = Connect(visitorNode, "/hubs/visitor", session.GetProperty("visitor_token").GetString()!);
-            await visitor.StartAsync();
+            await visitor.StartReadyAsync("/hubs/visitor");
             var visitorSide = traffic.Track(new Side($"v{i}", sessionId, visitor, false));
             var operatorSide = traffic.Track(new Side($"o{i}", sessionId, op, true));
             await traffic.SendOnceAsync(visitorSide); // the first message queues the session

@@ -164,7 +164,21 @@ public static class RelayWebServices
         services.AddOptions<Core.Attachments.AttachmentOptions>().Bind(configuration.GetSection("Relay:Attachments"));
         services.AddSingleton<Attachments.AttachmentLinks>();
         services.AddSingleton<Core.Attachments.IImageProcessor, Attachments.SkiaImageProcessor>();
-        services.AddSingleton<Core.Attachments.IAttachmentStorage>(p => p.GetRequiredService<Data.Attachments.PostgresAttachmentStorage>());
+        if (configuration["Relay:Attachments:Storage"] is "s3")
+        {
+            var s3 = configuration.GetSection("Relay:Attachments:S3").Get<Attachments.S3StorageOptions>() ?? new Attachments.S3StorageOptions();
+            if (new[] { s3.ServiceUrl, s3.Bucket, s3.AccessKey, s3.SecretKey }.Any(string.IsNullOrWhiteSpace))
+            {
+                throw new RelayConfigurationException(["Relay:Attachments:S3:ServiceUrl, Bucket, AccessKey and SecretKey (Relay:Attachments:Storage is s3)"]);
+            }
+
+            services.AddSingleton<Core.Attachments.IAttachmentStorage>(p =>
+                new Attachments.S3AttachmentStorage(s3, p.GetRequiredService<ILogger<Attachments.S3AttachmentStorage>>()));
+        }
+        else
+        {
+            services.AddSingleton<Core.Attachments.IAttachmentStorage>(p => p.GetRequiredService<Data.Attachments.PostgresAttachmentStorage>());
+        }
         services.AddScoped<Core.Attachments.AttachmentAccess>();
         services.AddScoped<Core.Attachments.MessageAttachments>();
         services.AddScoped<Core.Attachments.AttachmentRetention>();
