@@ -207,11 +207,14 @@ public sealed partial class ConsoleTests : TenantTestBase
         {
             ["AllowedOrigins"] = "https://shop.example.com", ["Title"] = "Help", ["PrimaryColor"] = "#112233", ["Position"] = "right",
             ["HoursTimeZone"] = "Europe/Paris", ["HoursWeekly"] = weekly, ["HoursHolidays"] = "2026-12-25\n2027-01-01", ["HoursByQueue"] = queues,
+            ["Attachments"] = "true", ["MaxAttachmentMiB"] = "5",
         };
         var saved = await PostAsync(browser, "/console/settings",
             Form("mon: 09:00-12:00, 13:00-18:00\nsat: 10:00-14:00", "store_42 | America/New_York | mon: 09:00-17:00; tue: 09:00-17:00"));
         Assert.That(saved.StatusCode, Is.EqualTo(HttpStatusCode.Redirect));
         var configuration = (await Api.AdminAsync(HttpMethod.Get, $"/api/v1/admin/tenants/{Tenant.TenantId}")).ShouldBe(200).Data.GetProperty("configuration");
+        Assert.That(configuration.GetProperty("feature_flags").GetProperty("attachments").GetBoolean(), Is.True, "files turned on in the console");
+        Assert.That(configuration.GetProperty("max_attachment_bytes").GetInt32(), Is.EqualTo(5 * 1024 * 1024));
         var hours = configuration.GetProperty("hours");
         Assert.That(hours.GetProperty("time_zone").GetString(), Is.EqualTo("Europe/Paris"));
         Assert.That(hours.GetProperty("weekly").GetProperty("mon").EnumerateArray().Select(r => r.GetString()), Is.EqualTo(new[] { "09:00-12:00", "13:00-18:00" }));

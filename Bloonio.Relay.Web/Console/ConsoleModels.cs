@@ -56,6 +56,10 @@ public sealed class SettingsForm
     public bool HumanHandoff { get; set; }
     public bool TypingIndicators { get; set; }
     public bool AutoAssign { get; set; }
+    public bool Attachments { get; set; }
+
+    /// <summary>The largest attachment, in MiB (1–25).</summary>
+    public double? MaxAttachmentMiB { get; set; }
     public int? MaxConcurrent { get; set; }
     public string? WebhookUrl { get; set; }
     public List<string>? WebhookEvents { get; set; }
@@ -80,7 +84,8 @@ public sealed class SettingsForm
         AllowNativeClients: AllowNativeClients,
         Branding: new BrandingPatch(Title, Greeting ?? "", PrimaryColor, AvatarUrl ?? "", Position, string.IsNullOrWhiteSpace(Language) ? null : Language,
             GreetingsPatch(currentGreetings)),
-        FeatureFlags: new FeatureFlagsPatch(Bot, HumanHandoff, TypingIndicators, AutoAssign),
+        FeatureFlags: new FeatureFlagsPatch(Bot, HumanHandoff, TypingIndicators, AutoAssign, Attachments),
+        MaxAttachmentBytes: MaxAttachmentMiB is { } mib ? (int)Math.Round(mib * 1024 * 1024) : null,
         MaxConcurrent: MaxConcurrent,
         WebhookUrl: WebhookUrl ?? "",
         WebhookEvents: (WebhookEvents ?? []).Count == WebhookEventTypes.All.Count ? [] : (WebhookEvents ?? []).Select(e => (string?)e).ToList(),
