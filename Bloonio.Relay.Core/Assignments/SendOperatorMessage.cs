@@ -28,21 +28,21 @@ public sealed class SendOperatorMessageHandler(
     public async Task<MessageAck> Handle(SendOperatorMessageCommand request, CancellationToken cancellationToken)
     {
         var membership = await access.RequireAsync(request.TenantId, request.OperatorId, cancellationToken);
-        var claim = Attachments.MessageAttachments.ClaimOf(request.ClientMessageId);
-        var sent = await attachments.TakeAsync(request.TenantId, request.SessionId, Attachments.Participant.Operator(request.OperatorId),
-            request.Attachments, claim, cancellationToken);
-        var message = new NewMessage(Ids.New(clock), new Sender(SenderTypes.Operator, request.OperatorId, membership.DisplayName),
-            Attachments.MessageAttachments.TextOf(request.Text, sent), request.ClientMessageId, clock.GetUtcNow(),
-            sent is null ? null : new MessageExtras(Attachments: sent));
+        var taken = Attachments.MessageAttachments.Taken.None(Attachments.MessageAttachments.ClaimOf(request.ClientMessageId));
         AppendOutcome outcome;
         try
         {
+            taken = await attachments.TakeAsync(request.TenantId, request.SessionId, Attachments.Participant.Operator(request.OperatorId),
+                request.Attachments, taken.Claim, cancellationToken);
+            var message = new NewMessage(Ids.New(clock), new Sender(SenderTypes.Operator, request.OperatorId, membership.DisplayName),
+                Attachments.MessageAttachments.TextOf(request.Text, taken.Refs), request.ClientMessageId, clock.GetUtcNow(),
+                taken.Refs is null ? null : new MessageExtras(Attachments: taken.Refs));
             outcome = await transitions.AppendAsync(request.TenantId, request.SessionId, message, Author.Operator, request.OperatorId,
                 cancellationToken);
         }
-        catch (RelayException)
+        catch
         {
-            await attachments.ReleaseAsync(request.TenantId, request.Attachments, claim, CancellationToken.None);
+            await attachments.ReleaseAsync(request.TenantId, taken);
             throw;
         }
 

@@ -46,8 +46,8 @@ public interface IAttachmentRepository
     /// Takes these attachments for one send (<paramref name="claim"/>: the sender's client message id), all or none: each
     /// must be in the session, uploaded by this uploader, and free or already taken by the same claim (a retried send).
     /// </summary>
-    /// <returns>The attachments in the order asked, or null when one of them cannot be taken.</returns>
-    Task<IReadOnlyList<Attachment>?> ClaimAsync(Guid tenantId, Guid sessionId, string uploaderType, Guid? uploaderId, IReadOnlyList<Guid> ids,
+    /// <returns>The attachments in the order asked and the ids this call took (not already this claim's), or null when one of them cannot be taken.</returns>
+    Task<(IReadOnlyList<Attachment> Taken, IReadOnlyList<Guid> Fresh)?> ClaimAsync(Guid tenantId, Guid sessionId, string uploaderType, Guid? uploaderId, IReadOnlyList<Guid> ids,
         string claim, CancellationToken ct);
 
     /// <summary>Gives back what a send took when the send was refused.</summary>

@@ -10,22 +10,45 @@ public sealed class MessageAttachments(IAttachmentRepository attachments)
 {
     public const int Max = 10;
 
-    public async Task<IReadOnlyList<AttachmentRef>?> TakeAsync(Guid tenantId, Guid sessionId, Participant who, IReadOnlyList<Guid>? ids, string claim,
-        CancellationToken ct)
+    /// <summary>What a send took: the attachments it carries, and those it took now (to give back if the send fails).</summary>
+    public sealed record Taken(IReadOnlyList<AttachmentRef>? Refs, IReadOnlyList<Guid> Fresh, string Claim)
+    {
+        public static Taken None(string claim) => new(null, [], claim);
+    }
+
+    public async Task<Taken> TakeAsync(Guid tenantId, Guid sessionId, Participant who, IReadOnlyList<Guid>? ids, string claim, CancellationToken ct)
     {
         if (ids is not { Count: > 0 })
         {
-            return null;
+            return Taken.None(claim);
         }
 
         var taken = await attachments.ClaimAsync(tenantId, sessionId, who.Type, who.Id, ids, claim, ct)
             ?? throw new ValidationFailedException([new FieldError("attachments",
                 "must be files you uploaded into this conversation and have not sent with another message")]);
-        return taken.Select(a => a.ToRef()).ToList();
+        return new Taken(taken.Taken.Select(a => a.ToRef()).ToList(), taken.Fresh, claim);
     }
 
-    public Task ReleaseAsync(Guid tenantId, IReadOnlyList<Guid>? ids, string claim, CancellationToken ct) =>
-        ids is { Count: > 0 } ? attachments.ReleaseAsync(tenantId, ids, claim, ct) : Task.CompletedTask;
+    /// <summary>
+    /// Gives back what a failed send took now; what an earlier attempt of the same send (same claim) took stays, since
+    /// that attempt's message may be stored. Never throws: the send's own failure is the one to report.
+    /// </summary>
+    public async Task ReleaseAsync(Guid tenantId, Taken taken)
+    {
+        if (taken.Fresh.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await attachments.ReleaseAsync(tenantId, taken.Fresh, taken.Claim, CancellationToken.None);
+        }
+        catch (Exception)
+        {
+            // the database away: the files stay taken by this claim (a retry of the same send takes them again)
+        }
+    }
 
     /// <summary>A message that is only attachments reads as their names (in transcripts, search and notifications).</summary>
     public static string TextOf(string? text, IReadOnlyList<AttachmentRef>? sent) =>

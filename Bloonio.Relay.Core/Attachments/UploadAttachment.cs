@@ -22,13 +22,16 @@ public sealed class AttachmentOptions
 
     public int ThumbnailSide { get; set; } = 320;
 
+    /// <summary>Files one conversation may take a minute (a flood of uploads is refused, not buffered).</summary>
+    public int UploadsPerMinute { get; set; } = 20;
+
     /// <summary>How long a signed download link works.</summary>
     public int LinkSeconds { get; set; } = 300;
 }
 
 public sealed class UploadAttachmentHandler(
     ITenantRepository tenants, AttachmentAccess access, IAttachmentRepository attachments, IAttachmentStorage storage, IImageProcessor images,
-    IAttachmentScanner scanner, IOptions<AttachmentOptions> options, TimeProvider clock)
+    IAttachmentScanner scanner, Quotas.IRateLimiter limiter, IOptions<AttachmentOptions> options, TimeProvider clock)
     : IRequestHandler<UploadAttachmentCommand, AttachmentRef>
 {
     public async Task<AttachmentRef> Handle(UploadAttachmentCommand request, CancellationToken cancellationToken)
@@ -44,6 +47,13 @@ public sealed class UploadAttachmentHandler(
         if (session.Status == SessionStatuses.Closed)
         {
             throw new ConflictException(ErrorCodes.SessionClosed, "The conversation has ended");
+        }
+
+        var decision = await limiter.AcquireAsync($"attachments:{request.SessionId}", options.Value.UploadsPerMinute, cancellationToken);
+        if (!decision.Allowed)
+        {
+            throw new Quotas.RateLimitedException(decision,
+                $"More than {options.Value.UploadsPerMinute} files a minute in one conversation; wait {decision.ResetSeconds} s");
         }
 
         var limit = Math.Min(tenant.Configuration.MaxAttachmentBytes ?? options.Value.DefaultMaxBytes, TenantRules.MaxAttachmentBytes);
@@ -73,13 +83,30 @@ public sealed class UploadAttachmentHandler(
 
         var attachment = new Attachment(Ids.New(clock), request.TenantId, request.SessionId, request.Who.Type, request.Who.Id, name,
             type.ContentType, data.Length, image?.Width, image?.Height, image is not null, null, clock.GetUtcNow());
-        await storage.PutAsync(attachment.StorageKey, data, type.ContentType, cancellationToken);
-        if (image is not null)
+        try
         {
-            await storage.PutAsync(attachment.ThumbnailKey, image.Thumbnail, image.ThumbnailContentType, cancellationToken);
-        }
+            await storage.PutAsync(attachment.StorageKey, data, type.ContentType, cancellationToken);
+            if (image is not null)
+            {
+                await storage.PutAsync(attachment.ThumbnailKey, image.Thumbnail, image.ThumbnailContentType, cancellationToken);
+            }
 
-        await attachments.InsertAsync(attachment, cancellationToken); // last: a row only once its bytes are stored
+            await attachments.InsertAsync(attachment, cancellationToken); // last: a row only once its bytes are stored
+        }
+        catch
+        {
+            // No bytes without a row: what was stored goes (best effort; the store may be what failed).
+            try
+            {
+                await storage.DeleteAsync([attachment.StorageKey, attachment.ThumbnailKey], CancellationToken.None);
+            }
+            catch (Exception)
+            {
+                // the original failure is the one to report
+            }
+
+            throw;
+        }
         return attachment.ToRef();
     }
 
@@ -90,6 +117,11 @@ public sealed class UploadAttachmentHandler(
     {
         var name = Path.GetFileName((fileName ?? "").Replace('\\', '/'));
         name = new string(name.Where(c => !char.IsControl(c)).ToArray()).Trim();
-        return name.Length == 0 ? "file" : name.Length > 200 ? name[..200] : name;
+        if (name.Length > 200)
+        {
+            name = name[..(char.IsHighSurrogate(name[199]) ? 199 : 200)]; // never half a character
+        }
+
+        return name.Length == 0 ? "file" : name;
     }
 }

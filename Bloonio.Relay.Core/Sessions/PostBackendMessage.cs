@@ -48,20 +48,20 @@ public sealed class PostBackendMessageHandler(
             _ => new Sender(SenderTypes.System),
         };
         // The backend's uploads are the tenant's: any of them in this session may be sent (once).
-        var claim = Attachments.MessageAttachments.ClaimOf(request.ClientMessageId);
-        var sent = await attachments.TakeAsync(request.TenantId, request.SessionId, Attachments.Participant.Backend, request.Attachments, claim,
-            cancellationToken);
-        var extras = new MessageExtras(QuickReplies: QuickReplies.Clean(request.QuickReplies), Attachments: sent);
+        var taken = Attachments.MessageAttachments.Taken.None(Attachments.MessageAttachments.ClaimOf(request.ClientMessageId));
         AppendOutcome outcome;
         try
         {
+            taken = await attachments.TakeAsync(request.TenantId, request.SessionId, Attachments.Participant.Backend, request.Attachments, taken.Claim,
+                cancellationToken);
+            var extras = new MessageExtras(QuickReplies: QuickReplies.Clean(request.QuickReplies), Attachments: taken.Refs);
             outcome = await transitions.AppendAsync(request.TenantId, request.SessionId,
-                new NewMessage(Ids.New(clock), sender, Attachments.MessageAttachments.TextOf(request.Text, sent), request.ClientMessageId,
+                new NewMessage(Ids.New(clock), sender, Attachments.MessageAttachments.TextOf(request.Text, taken.Refs), request.ClientMessageId,
                     clock.GetUtcNow(), extras.IsEmpty ? null : extras), Author.Backend, null, cancellationToken);
         }
-        catch (RelayException)
+        catch
         {
-            await attachments.ReleaseAsync(request.TenantId, request.Attachments, claim, CancellationToken.None);
+            await attachments.ReleaseAsync(request.TenantId, taken);
             throw;
         }
         if (!outcome.Duplicate && sender.Type != SenderTypes.System)

@@ -51,28 +51,28 @@ public sealed class SendVisitorMessageHandler(
                 $"More than {quota.VisitorMessagesPerMinute} messages per minute; wait {decision.ResetSeconds} s");
         }
 
-        var claim = Attachments.MessageAttachments.ClaimOf(request.ClientMessageId);
-        var sent = await attachments.TakeAsync(request.TenantId, request.SessionId,
-            Attachments.Participant.Visitor(request.VisitorId, request.SessionId), request.Attachments, claim, cancellationToken);
-        var extras = new MessageExtras(InReplyTo: request.InReplyTo, Attachments: sent);
-        // The visitor's display name is the session's, filled in under its lock (no read of the session here).
-        var message = new NewMessage(Ids.New(clock), new Sender(SenderTypes.Visitor, request.VisitorId),
-            Attachments.MessageAttachments.TextOf(request.Text, sent), request.ClientMessageId, clock.GetUtcNow(), extras.IsEmpty ? null : extras);
         var admission = await month.AdmitAsync(request.TenantId, quota.MessagesPerMonth, cancellationToken)
             ?? throw MonthlyQuota.Exceeded(quota.MessagesPerMonth, clock);
         AppendOutcome outcome;
         var stored = false;
+        var taken = Attachments.MessageAttachments.Taken.None(Attachments.MessageAttachments.ClaimOf(request.ClientMessageId));
         try
         {
+            taken = await attachments.TakeAsync(request.TenantId, request.SessionId,
+                Attachments.Participant.Visitor(request.VisitorId, request.SessionId), request.Attachments, taken.Claim, cancellationToken);
+            var extras = new MessageExtras(InReplyTo: request.InReplyTo, Attachments: taken.Refs);
+            // The visitor's display name is the session's, filled in under its lock (no read of the session here).
+            var message = new NewMessage(Ids.New(clock), new Sender(SenderTypes.Visitor, request.VisitorId),
+                Attachments.MessageAttachments.TextOf(request.Text, taken.Refs), request.ClientMessageId, clock.GetUtcNow(), extras.IsEmpty ? null : extras);
             // Whether the session still takes messages, who hears this one live, and whether it starts the human queue
             // are decided under the session's lock, with the append.
             outcome = await transitions.AppendAsync(request.TenantId, request.SessionId, message, Author.Visitor, request.VisitorId,
                 cancellationToken);
             stored = !outcome.Duplicate;
         }
-        catch (RelayException)
+        catch
         {
-            await attachments.ReleaseAsync(request.TenantId, request.Attachments, claim, CancellationToken.None);
+            await attachments.ReleaseAsync(request.TenantId, taken);
             throw;
         }
         finally

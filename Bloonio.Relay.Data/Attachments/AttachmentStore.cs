@@ -60,28 +60,32 @@ public sealed class AttachmentRepository(NpgsqlDataSource dataSource) : IAttachm
             new { tenantId, attachmentId }, cancellationToken: ct)))?.ToAttachment();
     }
 
-    public async Task<IReadOnlyList<Attachment>?> ClaimAsync(Guid tenantId, Guid sessionId, string uploaderType, Guid? uploaderId,
-        IReadOnlyList<Guid> ids, string claim, CancellationToken ct)
+    public async Task<(IReadOnlyList<Attachment> Taken, IReadOnlyList<Guid> Fresh)?> ClaimAsync(Guid tenantId, Guid sessionId, string uploaderType,
+        Guid? uploaderId, IReadOnlyList<Guid> ids, string claim, CancellationToken ct)
     {
         var distinct = ids.Distinct().ToArray();
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         // All or none, decided by the rows' locks: two sends racing for one attachment, one gets it.
-        var claimed = (await connection.QueryAsync<AttachmentRow>(new CommandDefinition($"""
-            UPDATE attachments SET claimed_by = @claim
+        var rows = (await connection.QueryAsync<AttachmentRow>(new CommandDefinition($"""
+            SELECT {Columns} FROM attachments
             WHERE tenant_id = @tenantId AND session_id = @sessionId AND attachment_id = ANY(@distinct)
               AND uploader_type = @uploaderType AND uploader_id IS NOT DISTINCT FROM @uploaderId
               AND (claimed_by IS NULL OR claimed_by = @claim)
-            RETURNING {Columns}
-            """, new { claim, tenantId, sessionId, distinct, uploaderType, uploaderId }, tx, cancellationToken: ct))).Select(r => r.ToAttachment()).ToList();
-        if (claimed.Count != distinct.Length)
+            ORDER BY attachment_id
+            FOR UPDATE
+            """, new { claim, tenantId, sessionId, distinct, uploaderType, uploaderId }, tx, cancellationToken: ct))).ToList();
+        if (rows.Count != distinct.Length)
         {
             await tx.RollbackAsync(ct);
             return null;
         }
 
+        var fresh = rows.Where(r => r.ClaimedBy is null).Select(r => r.AttachmentId).ToList();
+        await connection.ExecuteAsync(new CommandDefinition("UPDATE attachments SET claimed_by = @claim WHERE attachment_id = ANY(@fresh)",
+            new { claim, fresh = fresh.ToArray() }, tx, cancellationToken: ct));
         await tx.CommitAsync(ct);
-        return distinct.Select(id => claimed.Single(a => a.AttachmentId == id)).ToList();
+        return (distinct.Select(id => rows.Single(r => r.AttachmentId == id).ToAttachment() with { ClaimedBy = claim }).ToList(), fresh);
     }
 
     public async Task ReleaseAsync(Guid tenantId, IReadOnlyList<Guid> ids, string claim, CancellationToken ct)

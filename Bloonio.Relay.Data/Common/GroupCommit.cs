@@ -10,6 +10,7 @@ namespace Bloonio.Relay.Data.Common;
 /// before the node goes; after it, callers are told to retry (the node is stopping).
 /// </summary>
 public sealed class GroupCommit<TItem>(int maxBatch, Func<List<TItem>, Task> writeBatch) : IAsyncDisposable
+    where TItem : IGroupCommitItem
 {
     private readonly Channel<TItem> _items = Channel.CreateUnbounded<TItem>(new UnboundedChannelOptions { SingleReader = true });
     private Task? _writer;
@@ -21,6 +22,18 @@ public sealed class GroupCommit<TItem>(int maxBatch, Func<List<TItem>, Task> wri
             throw new UnavailableException("This node is shutting down; retry in a few seconds");
         }
 
+        EnsureWriter();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _items.Writer.TryComplete();
+        // An item accepted just before the completion is written even if its caller had not started the writer yet.
+        await EnsureWriter();
+    }
+
+    private Task EnsureWriter()
+    {
         if (_writer is null)
         {
             lock (_items)
@@ -28,15 +41,8 @@ public sealed class GroupCommit<TItem>(int maxBatch, Func<List<TItem>, Task> wri
                 _writer ??= Task.Run(WriteAsync);
             }
         }
-    }
 
-    public async ValueTask DisposeAsync()
-    {
-        _items.Writer.TryComplete();
-        if (_writer is { } writing)
-        {
-            await writing;
-        }
+        return _writer;
     }
 
     private async Task WriteAsync()
@@ -50,13 +56,32 @@ public sealed class GroupCommit<TItem>(int maxBatch, Func<List<TItem>, Task> wri
                 batch.Add(item);
             }
 
-            await writeBatch(batch);
+            try
+            {
+                await writeBatch(batch);
+            }
+            catch (Exception ex)
+            {
+                // The batch writer settles its items; if it could not, they fail here and the writer goes on.
+                foreach (var item in batch)
+                {
+                    item.Fail(ex);
+                }
+            }
         }
     }
 }
 
+/// <summary>An item a group commit can fail when its batch writer could not settle it.</summary>
+public interface IGroupCommitItem
+{
+    void Fail(Exception exception);
+}
+
 /// <summary>An item of a group commit, settled once its batch is committed (or has failed).</summary>
-public abstract record Pending<TResult>
+public abstract record Pending<TResult> : IGroupCommitItem
 {
     public TaskCompletionSource<TResult> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void Fail(Exception exception) => Done.TrySetException(exception);
 }

@@ -26,7 +26,7 @@ public sealed class RetentionStore(NpgsqlDataSource dataSource) : IRetentionStor
                     WHERE s.status = 'closed' AND s.closed_at < @cutoff LIMIT @Batch)
                 """, cutoff, ct),
             await RepeatAsync("""
-                UPDATE events SET data = data - 'text' WHERE event_id IN (
+                UPDATE events SET data = data - 'text' - 'attachments' WHERE event_id IN (
                     SELECT event_id FROM events WHERE type = 'message.created' AND data ? 'text' AND created_at < @cutoff LIMIT @Batch)
                 """, cutoff, ct)
             + await RepeatAsync("""
@@ -34,7 +34,7 @@ public sealed class RetentionStore(NpgsqlDataSource dataSource) : IRetentionStor
                     SELECT event_id FROM events WHERE type = 'note.created' AND data ? 'text' AND created_at < @cutoff LIMIT @Batch)
                 """, cutoff, ct),
             await RepeatAsync("""
-                UPDATE webhook_deliveries SET payload = payload #- '{data,text}' WHERE delivery_id IN (
+                UPDATE webhook_deliveries SET payload = payload #- '{data,text}' #- '{data,attachments}' WHERE delivery_id IN (
                     SELECT delivery_id FROM webhook_deliveries WHERE payload -> 'data' ? 'text' AND created_at < @cutoff LIMIT @Batch)
                 """, cutoff, ct));
 

@@ -36,8 +36,9 @@ public sealed class SessionRepository(NpgsqlDataSource dataSource, EventCommits 
         {
             await InsertAsync(batch);
         }
-        catch (Exception) when (batch.Count > 1)
+        catch (Exception ex) when (batch.Count > 1 && PostgresFailures.Cause(ex) is null)
         {
+            // PostgreSQL refused the batch (a session that breaks a rule, say): one at a time, so that one fails alone.
             foreach (var create in batch)
             {
                 await WriteBatchAsync([create]);
@@ -47,11 +48,24 @@ public sealed class SessionRepository(NpgsqlDataSource dataSource, EventCommits 
         }
         catch (Exception ex)
         {
-            batch[0].Done.TrySetException(ex);
+            // PostgreSQL away: the whole batch fails at once (one at a time would hold the writer for every time-out).
+            foreach (var create in batch)
+            {
+                create.Done.TrySetException(ex);
+            }
+
             return;
         }
 
-        commits.Committed();
+        try
+        {
+            commits.Committed();
+        }
+        catch (Exception)
+        {
+            // waking the sequencer is best effort: the sessions are committed, their callers are answered below
+        }
+
         foreach (var create in batch)
         {
             create.Done.TrySetResult(true);

@@ -61,4 +61,21 @@ public sealed class ScanningHookTests
         Assert.That(refused.Raw, Does.Contain("Eicar-Test-Signature FOUND"), "the scanner's reason is the error");
         (await UploadAsync("%PDF-1.4\nclean\n%%EOF"u8.ToArray())).ShouldBe(201);
     }
+
+    [Test]
+    public async Task AScannerThatCannotRunIs503AndNothingIsStoredUnscanned()
+    {
+        await using var relay = new RelayFactory(new Dictionary<string, string?> { ["Relay:Attachments:ScanCommand"] = "/nonexistent/scanner --stdin" });
+        var api = new RelayApi(relay);
+        var tenant = await api.CreateTenantAsync();
+        (await api.AdminAsync(HttpMethod.Patch, $"/api/v1/admin/tenants/{tenant.TenantId}", new { feature_flags = new { attachments = true } })).ShouldBe(200);
+        var token = (await api.WidgetSessionAsync(tenant)).ShouldBe(201).Data.GetProperty("visitor_token").GetString()!;
+        var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/widget/attachments")
+        {
+            Content = new MultipartFormDataContent { { new ByteArrayContent("%PDF-1.4\nfine\n%%EOF"u8.ToArray()), "file", "fine.pdf" } },
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        var refused = (await api.SendAsync(request)).ShouldBe(503, "dependency_unavailable");
+        Assert.That(refused.Headers.RetryAfter, Is.Not.Null);
+    }
 }

@@ -6,10 +6,26 @@ namespace Bloonio.Relay.Web.Attachments;
 /// <summary>Images decoded and thumbnailed with SkiaSharp; what does not decode is not an image.</summary>
 public sealed class SkiaImageProcessor : IImageProcessor
 {
-    /// <summary>Refused above this many pixels (a small file can claim a huge canvas: decompression bombs).</summary>
-    private const long MaxPixels = 40_000_000;
+    /// <summary>Refused above this many pixels (a small file can claim a huge canvas: decompression bombs); 96 MB decoded.</summary>
+    private const long MaxPixels = 24_000_000;
+
+    /// <summary>Two decodes at a time per node: each may hold a full-size bitmap.</summary>
+    private static readonly SemaphoreSlim Decoders = new(2);
 
     public ProcessedImage? Process(ReadOnlyMemory<byte> data, int maxSide)
+    {
+        Decoders.Wait();
+        try
+        {
+            return Decode(data, maxSide);
+        }
+        finally
+        {
+            Decoders.Release();
+        }
+    }
+
+    private static ProcessedImage? Decode(ReadOnlyMemory<byte> data, int maxSide)
     {
         using var stream = new MemoryStream(data.ToArray(), writable: false);
         using var codec = SKCodec.Create(stream);

@@ -94,7 +94,20 @@ public sealed class AttachmentsController(IMediator mediator, AttachmentLinks li
             throw new BadRequestException("Send the file as multipart/form-data, in a part named \"file\"");
         }
 
-        var form = await Request.ReadFormAsync(ct);
+        IFormCollection form;
+        try
+        {
+            form = await Request.ReadFormAsync(ct);
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            throw new PayloadTooLargeException(ApiBodyMiddleware.MaxUploadBytes);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException or BadHttpRequestException)
+        {
+            throw new BadRequestException("The upload is not a complete multipart/form-data body with one part named \"file\"");
+        }
+
         var file = form.Files.GetFile("file") ?? throw new ValidationFailedException([new FieldError("file", "is required (a multipart part named \"file\")")]);
         using var buffer = new MemoryStream((int)file.Length);
         await file.CopyToAsync(buffer, ct);
@@ -109,8 +122,26 @@ public sealed class AttachmentsController(IMediator mediator, AttachmentLinks li
     private async Task<(Guid TenantId, Participant Who)> VisitorAsync()
     {
         var user = await AuthenticateAsync(HubAuthentication.VisitorScheme);
-        return (Guid.Parse(user.FindFirst(RelayTokenNames.TenantId)!.Value),
+        var tenantId = Guid.Parse(user.FindFirst(RelayTokenNames.TenantId)!.Value);
+        await RequireAllowedOriginAsync(tenantId);
+        return (tenantId,
             Participant.Visitor(Guid.Parse(user.FindFirst(JwtRegisteredClaimNames.Sub)!.Value), Guid.Parse(user.FindFirst(RelayTokenNames.SessionId)!.Value)));
+    }
+
+    /// <summary>A page (an Origin) may use the visitor's token only if the token's tenant allows it, as for the hubs.</summary>
+    private async Task RequireAllowedOriginAsync(Guid tenantId)
+    {
+        var origin = Request.Headers.Origin.ToString();
+        if (origin.Length == 0 || Request.Headers["Sec-Fetch-Site"] == "same-origin")
+        {
+            return;
+        }
+
+        var tenant = await HttpContext.RequestServices.GetRequiredService<Core.Tenants.ITenantRepository>().GetAsync(tenantId, HttpContext.RequestAborted);
+        if (tenant is null || !Core.Tenants.OriginPattern.IsAllowed(tenant.Configuration.AllowedOrigins, origin))
+        {
+            throw new ForbiddenException(ErrorCodes.OriginNotAllowed, $"Origin {origin} is not allowed");
+        }
     }
 
     private async Task<(Guid TenantId, Participant Who)> OperatorAsync()

@@ -107,7 +107,10 @@ public static class SecurityHeaders
             var path = context.Request.Path;
             if (path.StartsWithSegments("/api") || path.StartsWithSegments("/hubs") || path.StartsWithSegments("/openapi"))
             {
-                headers.ContentSecurityPolicy = ApiCsp;
+                if (string.IsNullOrEmpty(headers.ContentSecurityPolicy))
+                {
+                    headers.ContentSecurityPolicy = ApiCsp; // an endpoint's own (a served file's sandbox) stands
+                }
             }
             else if (path.StartsWithSegments("/swagger"))
             {

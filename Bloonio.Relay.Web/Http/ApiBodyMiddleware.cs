@@ -32,6 +32,22 @@ public sealed class ApiBodyMiddleware(RequestDelegate next)
             throw new PayloadTooLargeException(max);
         }
 
+        if (upload)
+        {
+            // Kestrel's own cap is a REST body's (64 KiB); an upload may be larger.
+            if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+            {
+                size.MaxRequestBodySize = MaxUploadBytes;
+            }
+
+            if (!context.Request.Path.StartsWithSegments("/api/v1/relay"))
+            {
+                // A visitor's or an operator's upload: read by its endpoint once the token says who sends it, never before.
+                await next(context);
+                return;
+            }
+        }
+
         var buffer = new MemoryStream();
         var chunk = new byte[8192];
         int read;

@@ -40,7 +40,22 @@ public sealed class HubGate(RequestDelegate next, NodeDrain drain, IServiceScope
     public async Task InvokeAsync(HttpContext context)
     {
         // Admission in a method of its own: its frame (origin, tenant, token) is gone when the transport starts.
-        if (!await AdmitAsync(context))
+        bool admitted;
+        try
+        {
+            admitted = await AdmitAsync(context);
+        }
+        catch (Exception ex) when (DependencyOutages.Cause(ex) is { } dependency)
+        {
+            // PostgreSQL away (a membership, a tenant, an origin to check): 503, as the REST side answers, never a bare 500.
+            outages.Report(dependency, ex);
+            context.Response.Headers.RetryAfter = DependencyOutages.RetryAfterSeconds.ToString();
+            await EnvelopeWriter.WriteAsync(context, new ErrorEnvelope(503, null, $"{dependency} is unreachable; retry in a few seconds",
+                ErrorCodes.DependencyUnavailable), context.RequestAborted);
+            return;
+        }
+
+        if (!admitted)
         {
             return;
         }
@@ -76,19 +91,7 @@ public sealed class HubGate(RequestDelegate next, NodeDrain drain, IServiceScope
             return false;
         }
 
-        ClaimsPrincipal? user;
-        try
-        {
-            user = await AuthenticateAsync(context);
-        }
-        catch (Exception ex) when (DependencyOutages.Cause(ex) is { } dependency)
-        {
-            outages.Report(dependency, ex);
-            context.Response.Headers.RetryAfter = DependencyOutages.RetryAfterSeconds.ToString();
-            await EnvelopeWriter.WriteAsync(context, new ErrorEnvelope(503, null, $"{dependency} is unreachable; retry in a few seconds",
-                ErrorCodes.DependencyUnavailable), context.RequestAborted);
-            return false;
-        }
+        var user = await AuthenticateAsync(context);
 
         if (crossOrigin)
         {
