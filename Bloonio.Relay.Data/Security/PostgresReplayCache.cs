@@ -50,7 +50,8 @@ public sealed class PostgresReplayCache(NpgsqlDataSource dataSource, TimeProvide
     private async Task<HashSet<string>> DecideAsync(IReadOnlyList<Pending> batch)
     {
         var now = clock.GetUtcNow();
-        var distinct = batch.DistinctBy(p => p.Key).ToList();
+        // In one order on every node: two nodes inserting overlapping digests take their index locks in the same order.
+        var distinct = batch.DistinctBy(p => p.Key).OrderBy(p => p.Key, StringComparer.Ordinal).ToList();
         await using var connection = await dataSource.OpenConnectionAsync();
         var next = Interlocked.Read(ref _nextSweepTicks);
         if (now.UtcTicks >= next && Interlocked.CompareExchange(ref _nextSweepTicks, (now + SweepEvery).UtcTicks, next) == next)
