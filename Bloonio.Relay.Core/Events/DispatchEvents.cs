@@ -25,16 +25,22 @@ public sealed class DispatchEventsHandler(
         var handled = 0;
         foreach (var consumer in consumers.Where(c => request.Consumer is null || c.Name == request.Consumer))
         {
-            // Drain: lease batches of tenants until none is left with unread events (bounded per pass).
+            // Drain: lease batches of tenants until none is left with unread events (bounded per pass). A round that filled
+            // a batch for some tenant is followed by another even when it leased few tenants: one busy tenant's events
+            // are read at up to MaxRounds × BatchSize per pass, not one batch per pass (which capped a tenant's feed at a
+            // batch per Spacing, and let its webhooks and usage fall ever further behind).
             for (var round = 0; round < MaxRounds; round++)
             {
                 var leases = await cursors.LeaseAsync(consumer.Name, Tenants, clock.GetUtcNow(), Lease, cancellationToken);
+                var more = false;
                 foreach (var lease in leases)
                 {
-                    handled += await ConsumeAsync(consumer, lease, cancellationToken);
+                    var (count, full) = await ConsumeAsync(consumer, lease, cancellationToken);
+                    handled += count;
+                    more |= full;
                 }
 
-                if (leases.Count < Tenants)
+                if (leases.Count < Tenants && !more)
                 {
                     break;
                 }
@@ -44,20 +50,21 @@ public sealed class DispatchEventsHandler(
         return handled;
     }
 
-    private async Task<int> ConsumeAsync(IEventConsumer consumer, CursorLease lease, CancellationToken cancellationToken)
+    /// <returns>How many events the consumer handled, and whether the batch was full (more may be waiting).</returns>
+    private async Task<(int Handled, bool Full)> ConsumeAsync(IEventConsumer consumer, CursorLease lease, CancellationToken cancellationToken)
     {
         if (!await consumer.ActiveForAsync(lease.TenantId, cancellationToken))
         {
             // Nothing to do for this tenant (no webhook URL, say): past everything numbered so far, unread.
             await cursors.AdvanceAsync(lease, await cursors.LastSequenceAsync(lease.TenantId, cancellationToken), cancellationToken);
-            return 0;
+            return (0, false);
         }
 
         var events = await cursors.ReadAsync(lease.TenantId, lease.LastSequence, BatchSize, cancellationToken, consumer.Types);
         if (events.Count == 0)
         {
             await cursors.AdvanceAsync(lease, lease.LastSequence, cancellationToken);
-            return 0;
+            return (0, false);
         }
 
         var wanted = events.Where(e => consumer.Types is null || consumer.Types.Contains(e.Type)).ToList();
@@ -69,7 +76,7 @@ public sealed class DispatchEventsHandler(
             }
 
             await cursors.AdvanceAsync(lease, events[^1].Sequence, cancellationToken);
-            return wanted.Count;
+            return (wanted.Count, events.Count == BatchSize);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -77,7 +84,7 @@ public sealed class DispatchEventsHandler(
             var delay = TimeSpan.FromSeconds(Math.Min(600, 5 * Math.Pow(2, Math.Min(lease.Attempts, 7))));
             logger.LogWarning(ex, "{Consumer} failed for tenant {TenantId}; retrying in {Delay}", consumer.Name, lease.TenantId, delay);
             await cursors.FailAsync(lease, ex.Message, clock.GetUtcNow() + delay, cancellationToken);
-            return 0;
+            return (0, false);
         }
     }
 }

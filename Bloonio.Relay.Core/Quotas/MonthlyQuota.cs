@@ -20,7 +20,8 @@ public static class MonthlyQuota
 /// the event log has counted plus the message events not counted yet (exact, read at most every <see cref="Refresh"/>),
 /// plus what this node stored and has in flight since. One node never lets a month pass its limit; with several nodes,
 /// each learns of the others' messages at its next refresh, so the overshoot is at most what the other nodes store in
-/// <see cref="Refresh"/> (documented in docs/decisions.md). Only visitor messages are refused; every non-system message counts.
+/// <see cref="Refresh"/> plus one refresh's read (documented in docs/decisions.md). Only a node's first message of a
+/// tenant's month waits for the read; later refreshes run in the background while messages are decided on the last count. Only visitor messages are refused; every non-system message counts.
 /// </summary>
 public sealed class MonthlyMessageGate(IUsageStore usage, TimeProvider clock)
 {
@@ -65,22 +66,26 @@ public sealed class MonthlyMessageGate(IUsageStore usage, TimeProvider clock)
             return counter;
         }
 
+        if (counter.RefreshedAt != DateTimeOffset.MinValue)
+        {
+            // A count exists: it is renewed in the background, one refresh at a time, and this message is decided on it
+            // meanwhile. Waiting here would hold every message of the tenant for the length of the read (a periodic stall
+            // in the tail of the latency); the bound on the overshoot only grows by that length.
+            if (counter.Refreshing.Wait(0))
+            {
+                _ = RefreshInBackgroundAsync(tenantId, month, counter);
+            }
+
+            return counter;
+        }
+
+        // The first message of a tenant's month on this node waits for the count: there is nothing to decide on before it.
         await counter.Refreshing.WaitAsync(ct);
         try
         {
             if (clock.GetUtcNow() - counter.RefreshedAt >= Refresh)
             {
-                long storedBefore;
-                lock (counter)
-                {
-                    storedBefore = counter.Stored; // taken before the read: what commits meanwhile may count twice (safe), never zero times
-                }
-
-                var counted = await usage.MessagesThisMonthAsync(tenantId, month, ct);
-                lock (counter)
-                {
-                    (counter.Counted, counter.StoredAtRefresh, counter.RefreshedAt) = (counted, storedBefore, clock.GetUtcNow());
-                }
+                await RefreshAsync(tenantId, month, counter, ct);
             }
         }
         finally
@@ -89,6 +94,38 @@ public sealed class MonthlyMessageGate(IUsageStore usage, TimeProvider clock)
         }
 
         return counter;
+    }
+
+    private async Task RefreshInBackgroundAsync(Guid tenantId, DateOnly month, Counter counter)
+    {
+        try
+        {
+            await Task.Yield();
+            await RefreshAsync(tenantId, month, counter, CancellationToken.None);
+        }
+        catch (Exception)
+        {
+            // The count stays as it was (and is tried again by the next message): a read that failed changes nothing.
+        }
+        finally
+        {
+            counter.Refreshing.Release();
+        }
+    }
+
+    private async Task RefreshAsync(Guid tenantId, DateOnly month, Counter counter, CancellationToken ct)
+    {
+        long storedBefore;
+        lock (counter)
+        {
+            storedBefore = counter.Stored; // taken before the read: what commits meanwhile may count twice (safe), never zero times
+        }
+
+        var counted = await usage.MessagesThisMonthAsync(tenantId, month, ct);
+        lock (counter)
+        {
+            (counter.Counted, counter.StoredAtRefresh, counter.RefreshedAt) = (counted, storedBefore, clock.GetUtcNow());
+        }
     }
 
     public sealed class Counter

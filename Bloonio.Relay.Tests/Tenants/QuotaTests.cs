@@ -225,4 +225,42 @@ public sealed class QuotaTests : OwnRelayTestBase
         (await Api.SignedAsync(Tenant, HttpMethod.Get, "/api/v1/relay/usage?period=2026-13",
             timestampMs: Relay.Clock.GetUtcNow().ToUnixTimeMilliseconds() + 14)).ShouldBe(422, "validation_failed");
     }
+
+    [Test]
+    public async Task OnePassOfTheConsumersCountsABusyTenantPastOneBatch()
+    {
+        // The consumers read 200 events at a time; a tenant with more waiting must not wait a pass (200 ms apart in
+        // production) per batch: its usage, webhooks and feed would fall ever further behind a busy tenant.
+        const int Sent = 450;
+        await SetQuotasAsync(new { visitor_messages_per_minute = 1000, messages_per_month = 10_000 });
+        await using var visitor = await VisitorAsync("busy");
+        await Task.WhenAll(Enumerable.Range(0, Sent).Select(i =>
+            visitor.InvokeAsync<JsonElement>("Send", new { client_message_id = $"busy{i}", text = $"message {i}" }).WaitAsync(TimeSpan.FromSeconds(30))));
+
+        await Relay.Services.GetRequiredService<Bloonio.Relay.Web.Hosting.EventDispatcher>().RunOnceAsync(default);
+
+        var usage = (await Api.SignedAsync(Tenant, HttpMethod.Get, $"/api/v1/relay/usage?period={_minute:yyyy-MM}",
+            timestampMs: Relay.Clock.GetUtcNow().ToUnixTimeMilliseconds() + 21)).ShouldBe(200).Data;
+        Assert.That(usage.GetProperty("totals").GetProperty("messages").GetProperty("visitor").GetInt64(), Is.EqualTo(Sent));
+    }
+
+    [Test]
+    public async Task RenewingTheMonthsCountHoldsNoMessage()
+    {
+        await SetQuotasAsync(new { visitor_messages_per_minute = 100, messages_per_month = 1000 });
+        await using var visitor = await VisitorAsync("steady");
+        var first = await visitor.InvokeAsync<JsonElement>("Send", new { client_message_id = "s1", text = "first" }).WaitAsync(TimeSpan.FromSeconds(10));
+        Relay.Clock.Set(Relay.Clock.GetUtcNow() + Bloonio.Relay.Core.Quotas.MonthlyMessageGate.Refresh + TimeSpan.FromSeconds(1));
+
+        // The count is due for renewal, and its read cannot finish while usage_daily is locked: the next message must
+        // not wait for it (it is decided on the last count; the renewal runs on its own).
+        await using var db = new Npgsql.NpgsqlConnection(TestDatabase.ConnectionString);
+        await db.OpenAsync();
+        await using var tx = await db.BeginTransactionAsync();
+        await new Npgsql.NpgsqlCommand("LOCK TABLE usage_daily IN ACCESS EXCLUSIVE MODE", db, tx).ExecuteNonQueryAsync();
+        var second = await visitor.InvokeAsync<JsonElement>("Send", new { client_message_id = "s2", text = "second" }).WaitAsync(TimeSpan.FromSeconds(10));
+        await tx.RollbackAsync();
+
+        Assert.That(second.GetProperty("seq").GetInt32(), Is.EqualTo(first.GetProperty("seq").GetInt32() + 1));
+    }
 }
