@@ -110,7 +110,7 @@ public sealed class PrivatePostgres : IAsyncDisposable
             $"-p {Port} -k {_dir} -c listen_addresses=127.0.0.1 -c max_connections=400 -c shared_buffers=256MB -c fsync=on -c synchronous_commit=on" +
             (Statements ? " -c shared_preload_libraries=pg_stat_statements,auto_explain -c pg_stat_statements.track=all" +
                           " -c auto_explain.log_min_duration=5 -c auto_explain.log_analyze=on -c auto_explain.log_buffers=on"
-                        : " -c shared_preload_libraries=pg_stat_statements")],
+                        : " -c shared_preload_libraries=pg_stat_statements") + " " + ExtraOptions],
             "postgres");
         await using var db = new NpgsqlConnection(ConnectionString("postgres"));
         await db.OpenAsync();
@@ -127,6 +127,10 @@ public sealed class PrivatePostgres : IAsyncDisposable
     /// <summary>BENCH_STATEMENTS=1: pg_stat_statements on, and its top statements printed at the end (where PostgreSQL's time goes);
     /// plans of statements slower than 5 ms are kept in /tmp/bloonio-bench-postgres.log.</summary>
     public static bool Statements => Environment.GetEnvironmentVariable("BENCH_STATEMENTS") == "1";
+
+    /// <summary>BENCH_PG_OPTIONS: more server settings for the private PostgreSQL (e.g. "-c log_checkpoints=on"); with
+    /// any set, its log is kept in /tmp/bloonio-bench-postgres.log.</summary>
+    private static string ExtraOptions => Environment.GetEnvironmentVariable("BENCH_PG_OPTIONS") ?? "";
 
     /// <summary>Statements clients ran in the relay database, this harness's own counter queries left out.</summary>
     public async Task<long> StatementsAsync()
@@ -213,7 +217,7 @@ public sealed class PrivatePostgres : IAsyncDisposable
         }
         finally
         {
-            if (Statements && File.Exists($"{_dir}/log"))
+            if ((Statements || ExtraOptions != "") && File.Exists($"{_dir}/log"))
             {
                 // Statements slower than 5 ms, with their plans (auto_explain), for reading after the run.
                 File.Copy($"{_dir}/log", Path.Combine(Path.GetTempPath(), "bloonio-bench-postgres.log"), overwrite: true);

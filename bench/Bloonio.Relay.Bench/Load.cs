@@ -216,14 +216,20 @@ public static class Load
     /// <summary>
     /// Open loop at <paramref name="rate"/> messages per second over every stream, each send at its scheduled time whatever
     /// the previous one did; latency is measured from the scheduled time to the delivery (no coordinated omission).
+    /// The first <paramref name="warmUp"/> of sends is not recorded (the same for every server: what a server and the
+    /// generator do once, when a stream starts, is not the steady state this measures).
     /// </summary>
-    public static async Task<(double P50, double P99, long Count)> OpenLoopAsync(IReadOnlyList<Pair> pairs, double rate, TimeSpan duration)
+    public static async Task<(double P50, double P99, long Count)> OpenLoopAsync(IReadOnlyList<Pair> pairs, double rate, TimeSpan warmUp,
+        TimeSpan duration)
     {
         var streams = pairs.SelectMany(p => new[] { (Pair: p, FromVisitor: true), (Pair: p, FromVisitor: false) }).ToList();
         var interval = TimeSpan.FromSeconds(streams.Count / rate);
         var latencies = new ConcurrentBag<double>();
+        var timeline = new ConcurrentBag<(double At, double Latency)>();
         var start = Stopwatch.GetTimestamp() + Stopwatch.Frequency / 2;
-        var end = start + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        var startUtc = DateTime.UtcNow.AddSeconds(0.5);
+        var recorded = start + (long)(warmUp.TotalSeconds * Stopwatch.Frequency);
+        var end = recorded + (long)(duration.TotalSeconds * Stopwatch.Frequency);
         var inflight = new ConcurrentBag<Task>();
 
         async Task Stream(int index, Pair pair, bool fromVisitor)
@@ -250,14 +256,33 @@ public static class Load
         async Task Measure(Pair pair, bool fromVisitor, long scheduled)
         {
             var delivered = await pair.SendAsync(fromVisitor);
-            latencies.Add(Stopwatch.GetElapsedTime(scheduled, delivered).TotalMilliseconds);
+            if (scheduled < recorded)
+            {
+                return;
+            }
+
+            var latency = Stopwatch.GetElapsedTime(scheduled, delivered).TotalMilliseconds;
+            latencies.Add(latency);
+            if (TimelineFile is not null)
+            {
+                timeline.Add((Stopwatch.GetElapsedTime(start, scheduled).TotalSeconds, latency));
+            }
         }
 
         await Task.WhenAll(streams.Select((s, i) => Stream(i, s.Pair, s.FromVisitor)));
         await Task.WhenAll(inflight);
         var sorted = latencies.OrderBy(l => l).ToArray();
+        if (TimelineFile is not null)
+        {
+            await File.AppendAllLinesAsync(TimelineFile, timeline.OrderBy(t => t.At).Select(t => FormattableString.Invariant($"{rate:F0} {t.At:F4} {t.Latency:F2} {startUtc.AddSeconds(t.At):HH:mm:ss.fff}")));
+        }
+
         return (Percentile(sorted, 0.50), Percentile(sorted, 0.99), sorted.Length);
     }
+
+    /// <summary>BENCH_TIMELINE=file: each open-loop message's scheduled time (s from the start) and latency (ms) appended
+    /// to that file ("rate at latency" per line), to see whether a tail is spread or clustered in stalls.</summary>
+    private static readonly string? TimelineFile = Environment.GetEnvironmentVariable("BENCH_TIMELINE");
 
     private static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? double.NaN : sorted[(int)Math.Min(sorted.Length - 1, p * sorted.Length)];
 }

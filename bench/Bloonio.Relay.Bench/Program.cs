@@ -101,10 +101,10 @@ await using (var relay = await Server.StartAsync(relayDll, RelayApi.Environment(
         await QuiesceAsync(postgres);
         var latencyTenant = await api.CreateTenantAsync("bench latency", Origin);
         var latencyPairs = await Parallel(options.Pairs, i => HubPair.RelayAsync(api, latencyTenant, $"lat{i}", relay.Url, relay.Url));
-        p2 = await Load.OpenLoopAsync(latencyPairs, rate, options.Measure);
+        p2 = await Load.OpenLoopAsync(latencyPairs, rate, options.Warmup, options.Measure);
         await DisposeAll(latencyPairs);
         var barePairs = await Parallel(options.Pairs, i => HubPair.BareAsync(baselines.Url, 1000 + i));
-        b1Latency = await Load.OpenLoopAsync(barePairs, rate, options.Measure);
+        b1Latency = await Load.OpenLoopAsync(barePairs, rate, options.Warmup, options.Measure);
         await DisposeAll(barePairs);
     }
 
@@ -161,11 +161,11 @@ if (options.Runs("p4"))
     report.P4Rate = rate;
     await QuiesceAsync(postgres);
     var cross = await Parallel(options.Pairs, i => HubPair.RelayAsync(api, tenant, $"cross{i}", a.Url, b.Url));
-    crossNode = await Load.OpenLoopAsync(cross, rate, options.Measure);
+    crossNode = await Load.OpenLoopAsync(cross, rate, options.Warmup, options.Measure);
     await DisposeAll(cross);
     await QuiesceAsync(postgres);
     var same = await Parallel(options.Pairs, i => HubPair.RelayAsync(api, tenant, $"same{i}", a.Url, a.Url));
-    sameNode = await Load.OpenLoopAsync(same, rate, options.Measure);
+    sameNode = await Load.OpenLoopAsync(same, rate, options.Warmup, options.Measure);
     await DisposeAll(same);
 }
 
