@@ -14,7 +14,9 @@ namespace Bloonio.Relay.Core.Assignments;
 /// closed longer ago than JournalRetentionDays is deleted, and the text of older message events and webhook bodies
 /// (the brain is the system of record). The node runs it under the cluster's sweep lease: one node per interval.
 /// </summary>
-public sealed record SweepAssignmentsCommand : IRequest<SweepResult>;
+/// <param name="Retention">Whether this pass also applies retention (days-scale work: the node does it every
+/// Relay:RetentionIntervalSeconds, not with every 15-second sweep).</param>
+public sealed record SweepAssignmentsCommand(bool Retention = true) : IRequest<SweepResult>;
 
 public sealed record SweepResult(int Abandoned, int TimedOut, RetentionResult? Purged = null)
 {
@@ -60,6 +62,11 @@ public sealed class SweepAssignmentsHandler(
                 timedOut++;
                 await notifier.ClosedAsync(closed, queue, cancellationToken);
             }
+        }
+
+        if (!request.Retention)
+        {
+            return new SweepResult(abandoned, timedOut);
         }
 
         var purged = await retention.PurgeAsync(now - options.Value.JournalRetention, cancellationToken);

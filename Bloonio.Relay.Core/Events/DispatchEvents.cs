@@ -6,8 +6,11 @@ namespace Bloonio.Relay.Core.Events;
 /// <summary>
 /// One pass of an event consumer (<paramref name="Consumer"/>; null: every one, one after the other) over the tenants
 /// with unread events. Several nodes may run it at once: leases keep them off the same (consumer, tenant).
+/// <paramref name="NumberFirst"/>: number what has committed before reading (a pass run on demand: tests, tools). The
+/// consumers' own loops leave that to the sequencer, which wakes them once it has numbered something: four loops each
+/// running a numbering pass of their own was most of an idle node's statements.
 /// </summary>
-public sealed record DispatchEventsCommand(string? Consumer = null) : IRequest<int>;
+public sealed record DispatchEventsCommand(string? Consumer = null, bool NumberFirst = true) : IRequest<int>;
 
 public sealed class DispatchEventsHandler(
     IEnumerable<IEventConsumer> consumers, IEventCursorStore cursors, IEventSequencer sequencer, TimeProvider clock,
@@ -21,7 +24,11 @@ public sealed class DispatchEventsHandler(
 
     public async Task<int> Handle(DispatchEventsCommand request, CancellationToken cancellationToken)
     {
-        await sequencer.CatchUpAsync(cancellationToken);
+        if (request.NumberFirst)
+        {
+            await sequencer.CatchUpAsync(cancellationToken);
+        }
+
         var handled = 0;
         foreach (var consumer in consumers.Where(c => request.Consumer is null || c.Name == request.Consumer))
         {

@@ -63,7 +63,7 @@ public sealed class EventDispatcher(IServiceScopeFactory scopes, TimeProvider cl
 
         protected override string Actor => "dispatcher";
 
-        protected override MediatR.IRequest<int> Command => new DispatchEventsCommand(consumer);
+        protected override MediatR.IRequest<int> Command => new DispatchEventsCommand(consumer, NumberFirst: false);
 
         protected override string Name => $"{nameof(EventDispatcher)}({consumer})";
     }

@@ -36,8 +36,24 @@ public sealed class RelayMaintenance(
             return SweepResult.Skipped;
         }
 
+        // Retention works at the scale of days: every RetentionIntervalSeconds (10 minutes) is soon enough, and running its
+        // statements with every sweep was most of what an idle node asked of PostgreSQL. With the loop off (tests), every
+        // call applies it.
+        var now = Clock.GetUtcNow();
+        var retention = Interval == TimeSpan.Zero || now - _lastRetention >= _retentionInterval;
         await using var scope = scopes.CreateAsyncScope();
         scope.ServiceProvider.GetRequiredService<CallerContext>().Actor = "maintenance";
-        return await scope.ServiceProvider.GetRequiredService<IMediator>().Send(new SweepAssignmentsCommand(), ct);
+        var result = await scope.ServiceProvider.GetRequiredService<IMediator>().Send(new SweepAssignmentsCommand(retention), ct);
+        if (retention)
+        {
+            _lastRetention = now;
+        }
+
+        return result;
     }
+
+    private DateTimeOffset _lastRetention = DateTimeOffset.MinValue;
+
+    private readonly TimeSpan _retentionInterval =
+        TimeSpan.FromSeconds(Math.Max(0, configuration.GetValue("Relay:RetentionIntervalSeconds", 600.0)));
 }
