@@ -185,6 +185,16 @@ public sealed class PrivatePostgres : IAsyncDisposable
         });
 
     /// <summary>Committed and rolled-back transactions of the relay's database, and the WAL position.</summary>
+    /// <summary>Turns autovacuum off (or back on) for the whole instance, so that an idle window counts the relay's own
+    /// transactions only (a young database's autovacuum runs often and its transactions are counted in the database's).</summary>
+    public async Task AutovacuumAsync(bool on)
+    {
+        await using var db = new NpgsqlConnection(ConnectionString("postgres"));
+        await db.OpenAsync();
+        await new NpgsqlCommand(on ? "ALTER SYSTEM RESET autovacuum" : "ALTER SYSTEM SET autovacuum = off", db).ExecuteNonQueryAsync();
+        await new NpgsqlCommand("SELECT pg_reload_conf()", db).ExecuteNonQueryAsync();
+    }
+
     public async Task<(long Transactions, long WalBytes)> CountersAsync()
     {
         await using var db = new NpgsqlConnection(ConnectionString("relay"));

@@ -54,11 +54,13 @@ await using (var relay = await Server.StartAsync(relayDll, RelayApi.Environment(
     // Idle node first, while nothing is pending: a tenant, nobody connected, nothing sent.
     if (options.Runs("idle"))
     {
+        await postgres.AutovacuumAsync(on: false);
         await Task.Delay(options.Warmup);
         var (cpu0, (tx0, _), statements0) = (relay.CpuSeconds(), await postgres.CountersAsync(), await postgres.StatementsAsync());
         var idleClock = Stopwatch.StartNew();
         await Task.Delay(options.Idle);
         var (cpu1, (tx1, _), statements1) = (relay.CpuSeconds(), await postgres.CountersAsync(), await postgres.StatementsAsync());
+        await postgres.AutovacuumAsync(on: true);
         idleStatements = (statements1 - statements0) / idleClock.Elapsed.TotalSeconds;
         idleCpuPercent = 100 * (cpu1 - cpu0) / idleClock.Elapsed.TotalSeconds;
         idleTransactions = Math.Max(0, tx1 - tx0 - 1) / idleClock.Elapsed.TotalSeconds; // the first counter query is one
