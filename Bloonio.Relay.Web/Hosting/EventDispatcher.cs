@@ -6,9 +6,11 @@ namespace Bloonio.Relay.Web.Hosting;
 /// Runs the event consumers (brain persistence, webhook fan-out, usage, tickets) on every node, each in a loop of its
 /// own with its own cursors and back-off, so a slow one (a brain taking its time) never holds the others: woken when
 /// events are numbered (a notification), and every <c>Relay:DispatchIntervalSeconds</c> (30 s) as a safety net (a
-/// retry's back-off, say); leases keep two nodes off the same (consumer, tenant).
+/// retry's back-off, say), stretched up to 5 minutes while it finds nothing; leases keep two nodes off the same
+/// (consumer, tenant).
 /// </summary>
-public sealed class EventDispatcher(IServiceScopeFactory scopes, TimeProvider clock, IConfiguration configuration, ILogger<EventDispatcher> logger)
+public sealed class EventDispatcher(
+    IServiceScopeFactory scopes, NotificationState notifications, TimeProvider clock, IConfiguration configuration, ILogger<EventDispatcher> logger)
     : BackgroundService
 {
     private List<ConsumerLoop> _loops = [];
@@ -37,7 +39,7 @@ public sealed class EventDispatcher(IServiceScopeFactory scopes, TimeProvider cl
             names = scope.ServiceProvider.GetServices<IEventConsumer>().Select(c => c.Name).Distinct().ToList();
         }
 
-        _loops = names.Select(name => new ConsumerLoop(name, scopes, clock, configuration, logger)).ToList();
+        _loops = names.Select(name => new ConsumerLoop(name, scopes, notifications, clock, configuration, logger)).ToList();
         await Task.WhenAll(_loops.Select(l => l.StartAsync(stoppingToken)));
         try
         {
@@ -52,9 +54,17 @@ public sealed class EventDispatcher(IServiceScopeFactory scopes, TimeProvider cl
         await Task.WhenAll(_loops.Select(l => l.StopAsync(CancellationToken.None)));
     }
 
-    private sealed class ConsumerLoop(string consumer, IServiceScopeFactory scopes, TimeProvider clock, IConfiguration configuration, ILogger logger)
+    private sealed class ConsumerLoop(
+        string consumer, IServiceScopeFactory scopes, NotificationState notifications, TimeProvider clock, IConfiguration configuration, ILogger logger)
         : PeriodicCommand<int>(scopes, clock, configuration, logger)
     {
+        /// <summary>
+        /// Events wake the loop (the sequencer's notification), so a safety-net pass that found nothing lets the next one
+        /// wait longer, up to 5 minutes; not while notifications are lost. What it delays: a consumer's retry after a
+        /// failure, while no new event arrives (the next event wakes every loop).
+        /// </summary>
+        protected override bool Idle(int handled) => handled == 0 && notifications.Listening;
+
         protected override string IntervalKey => "Relay:DispatchIntervalSeconds";
 
         protected override double DefaultIntervalSeconds => 30;

@@ -32,6 +32,21 @@ public abstract class PeriodicWork<TResult>(TimeProvider clock, IConfiguration c
     /// <summary>How long to sleep after a pass unless woken: the configured interval, or less when work is due sooner.</summary>
     protected virtual Task<TimeSpan> NextWaitAsync(TimeSpan interval, CancellationToken ct) => Task.FromResult(interval);
 
+    /// <summary>
+    /// Whether a pass that nobody woke found nothing to do and the work may sleep longer: each such pass doubles the
+    /// sleep, up to <see cref="IdleCeiling"/>; a wake or a pass that did something brings it back to the interval.
+    /// Work that is woken whenever there is something for it (a notification) needs its safety net rarely when idle.
+    /// </summary>
+    protected virtual bool Idle(TResult result) => false;
+
+    /// <summary>The longest sleep of an idle loop (see <see cref="Idle"/>).</summary>
+    protected virtual TimeSpan IdleCeiling => TimeSpan.FromMinutes(5);
+
+    /// <summary>Called after each pass with how long the loop will sleep unless woken.</summary>
+    protected virtual void Sleeping(TimeSpan wait)
+    {
+    }
+
     /// <summary>Runs a pass soon (coalesced: many wakes before the pass make one pass).</summary>
     public void Wake()
     {
@@ -55,13 +70,18 @@ public abstract class PeriodicWork<TResult>(TimeProvider clock, IConfiguration c
 
         var interval = TimeSpan.FromSeconds(seconds);
         var wait = interval;
+        var idleWait = interval;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                await _wake.WaitAsync(wait, stoppingToken);
-                await RunOnceAsync(stoppingToken);
-                wait = await NextWaitAsync(interval, stoppingToken);
+                var woken = await _wake.WaitAsync(wait, stoppingToken);
+                var result = await RunOnceAsync(stoppingToken);
+                idleWait = !woken && Idle(result)
+                    ? TimeSpan.FromTicks(Math.Min(idleWait.Ticks * 2, Math.Max(interval.Ticks, IdleCeiling.Ticks)))
+                    : interval;
+                wait = await NextWaitAsync(idleWait, stoppingToken);
+                Sleeping(wait);
                 if (Spacing > TimeSpan.Zero)
                 {
                     await Task.Delay(Spacing, Clock, stoppingToken);

@@ -15,10 +15,14 @@ namespace Bloonio.Relay.Web.Hosting;
 /// </summary>
 public sealed class PostgresListener(
     ListenConnections connections, RelayCaches caches, EventSequencing sequencing, EventDispatcher dispatcher, WebhookWorker webhooks,
-    TimeProvider clock, ILogger<PostgresListener> logger) : BackgroundService
+    NotificationState state, TimeProvider clock, ILogger<PostgresListener> logger) : BackgroundService
 {
     /// <summary>Whether the node is listening now (reported by <c>/readyz</c>: without it, work waits for its intervals).</summary>
-    public bool Listening { get; private set; }
+    public bool Listening
+    {
+        get => state.Listening;
+        private set => state.Listening = value;
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -87,6 +87,7 @@ public static class RelayWebServices
             : p.GetRequiredService<PostgresReplayCache>());
         services.AddSingleton<OperatorConnections>();
         services.AddSingleton<RelayMaintenance>();
+        services.AddSingleton<NotificationState>();
         services.AddSingleton<EventDispatcher>();
         services.AddHostedService(p => p.GetRequiredService<EventDispatcher>());
         services.AddSingleton<EventSequencing>();
