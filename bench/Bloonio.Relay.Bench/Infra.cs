@@ -195,6 +195,13 @@ public sealed class PrivatePostgres : IAsyncDisposable
         await new NpgsqlCommand("SELECT pg_reload_conf()", db).ExecuteNonQueryAsync();
     }
 
+    public async Task<long> RollbacksAsync()
+    {
+        await using var db = new NpgsqlConnection(ConnectionString("relay"));
+        await db.OpenAsync();
+        return (long)(await new NpgsqlCommand("SELECT xact_rollback FROM pg_stat_database WHERE datname = 'relay'", db).ExecuteScalarAsync())!;
+    }
+
     public async Task<(long Transactions, long WalBytes)> CountersAsync()
     {
         await using var db = new NpgsqlConnection(ConnectionString("relay"));
