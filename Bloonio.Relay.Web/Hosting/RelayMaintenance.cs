@@ -16,6 +16,11 @@ public sealed class RelayMaintenance(
     TimeProvider clock, IConfiguration configuration, ILogger<RelayMaintenance> logger)
     : PeriodicWork<SweepResult>(clock, configuration, logger)
 {
+    private readonly TimeSpan _retentionInterval =
+        TimeSpan.FromSeconds(Math.Max(0, configuration.GetValue("Relay:RetentionIntervalSeconds", 600.0)));
+
+    private DateTimeOffset _lastRetention = DateTimeOffset.MinValue;
+
     protected override string IntervalKey => "Relay:MaintenanceIntervalSeconds";
 
     protected override double DefaultIntervalSeconds => 15;
@@ -51,9 +56,4 @@ public sealed class RelayMaintenance(
 
         return result;
     }
-
-    private DateTimeOffset _lastRetention = DateTimeOffset.MinValue;
-
-    private readonly TimeSpan _retentionInterval =
-        TimeSpan.FromSeconds(Math.Max(0, configuration.GetValue("Relay:RetentionIntervalSeconds", 600.0)));
 }
