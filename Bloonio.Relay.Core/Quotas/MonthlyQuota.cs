@@ -21,7 +21,8 @@ public static class MonthlyQuota
 /// plus what this node stored and has in flight since. One node never lets a month pass its limit; with several nodes,
 /// each learns of the others' messages at its next refresh, so the overshoot is at most what the other nodes store in
 /// <see cref="Refresh"/> plus one refresh's read (documented in docs/decisions.md). Only a node's first message of a
-/// tenant's month waits for the read; later refreshes run in the background while messages are decided on the last count. Only visitor messages are refused; every non-system message counts.
+/// tenant's month waits for the read; later refreshes run in the background while messages are decided on the last
+/// count. Only visitor messages are refused; every non-system message counts.
 /// </summary>
 public sealed class MonthlyMessageGate(IUsageStore usage, TimeProvider clock)
 {

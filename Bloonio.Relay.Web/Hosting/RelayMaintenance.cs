@@ -41,19 +41,20 @@ public sealed class RelayMaintenance(
             return SweepResult.Skipped;
         }
 
-        // Retention works at the scale of days: every RetentionIntervalSeconds (10 minutes) is soon enough, and running its
-        // statements with every sweep was most of what an idle node asked of PostgreSQL. With the loop off (tests), every
+        // Retention works at the scale of days: once every RetentionIntervalSeconds (10 minutes) in the cluster is soon
+        // enough (its own lease), and running its statements with every sweep was most of what an idle node asked of
+        // PostgreSQL. A node asks for that lease only once its own interval has passed. With the loop off (tests), every
         // call applies it.
         var now = Clock.GetUtcNow();
-        var retention = Interval == TimeSpan.Zero || now - _lastRetention >= _retentionInterval;
-        await using var scope = scopes.CreateAsyncScope();
-        scope.ServiceProvider.GetRequiredService<CallerContext>().Actor = "maintenance";
-        var result = await scope.ServiceProvider.GetRequiredService<IMediator>().Send(new SweepAssignmentsCommand(retention), ct);
-        if (retention)
+        var retention = Interval == TimeSpan.Zero;
+        if (!retention && now - _lastRetention >= _retentionInterval)
         {
             _lastRetention = now;
+            retention = await leases.TryAcquireAsync("retention", _retentionInterval * 0.9, ct);
         }
 
-        return result;
+        await using var scope = scopes.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<CallerContext>().Actor = "maintenance";
+        return await scope.ServiceProvider.GetRequiredService<IMediator>().Send(new SweepAssignmentsCommand(retention), ct);
     }
 }
