@@ -19,14 +19,20 @@ public sealed class EventSequencer(NpgsqlDataSource dataSource) : IEventSequence
     public async Task<int> CatchUpAsync(CancellationToken ct)
     {
         // One pass at a time in this process; a caller who waited finds the work done, or does what came after.
+        // A pass numbers every event committed before it began, so another follows only when this one stopped at its
+        // batch's limit: what commits later wakes the sequencer of its own node (a pass that only confirmed there was
+        // nothing left was half of all passes, each a transaction that queued for the cluster-wide lock).
         await _pass.WaitAsync(ct);
         try
         {
             var total = 0;
-            while (await PassAsync(wait: true, ct) is var numbered and > 0)
+            int numbered;
+            do
             {
+                numbered = await PassAsync(wait: true, ct);
                 total += numbered;
             }
+            while (numbered == Batch);
 
             return total;
         }

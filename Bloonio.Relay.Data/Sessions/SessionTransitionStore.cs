@@ -23,6 +23,14 @@ public sealed class SessionTransitionStore(NpgsqlDataSource dataSource, EventCom
     /// <summary>Batches that may put an append off (its session locked elsewhere) before one waits for the lock.</summary>
     private const int MaxDeferrals = 2;
 
+    /// <summary>The unique index that refuses a message repeating its session's client_message_id.</summary>
+    private const string RepeatedClientMessageId = "messages_session_id_client_message_id_key";
+
+    private static readonly string RepeatsSql = $"""
+        SELECT {SessionSql.MessageColumns} FROM messages m
+        JOIN unnest(@askedSessions, @askedIds) AS d(session_id, client_message_id) ON m.session_id = d.session_id AND m.client_message_id = d.client_message_id;
+        """;
+
     private static readonly object Deferred = new();
 
     // One writer: appends are decided in the order they arrived, and batches stay large (two writers were measured
@@ -127,7 +135,16 @@ public sealed class SessionTransitionStore(NpgsqlDataSource dataSource, EventCom
         object[] results;
         try
         {
-            results = await DbConflicts.RetryAsync(() => AppendBatchAsync(batch));
+            try
+            {
+                results = await DbConflicts.RetryAsync(() => AppendBatchAsync(batch, checkDuplicates: false));
+            }
+            catch (PostgresException ex) when (ex is { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: RepeatedClientMessageId })
+            {
+                // A client sent again what was stored in an earlier batch (it missed the ack): the batch is written
+                // again, this time reading the stored messages its client_message_ids name, so the retry gets the first.
+                results = await DbConflicts.RetryAsync(() => AppendBatchAsync(batch, checkDuplicates: true));
+            }
         }
         catch (Exception) when (batch.Count > 1)
         {
@@ -167,12 +184,12 @@ public sealed class SessionTransitionStore(NpgsqlDataSource dataSource, EventCom
     }
 
     /// <returns>Per append, its outcome or the domain exception that refuses it.</returns>
-    private async Task<object[]> AppendBatchAsync(IReadOnlyList<PendingAppend> batch)
+    private async Task<object[]> AppendBatchAsync(IReadOnlyList<PendingAppend> batch, bool checkDuplicates)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
         try
         {
-            return await AppendBatchAsync(connection, batch);
+            return await AppendBatchAsync(connection, batch, checkDuplicates);
         }
         catch (Exception)
         {
@@ -196,7 +213,13 @@ public sealed class SessionTransitionStore(NpgsqlDataSource dataSource, EventCom
     /// round trips per batch instead of three. On a busy 2-core machine each round trip is two waits for a CPU, and the
     /// batch's locks are held for all of them.
     /// </remarks>
-    private async Task<object[]> AppendBatchAsync(NpgsqlConnection connection, IReadOnlyList<PendingAppend> batch)
+    /// <param name="checkDuplicates">
+    /// Whether to read, before deciding, the stored messages that the batch's client_message_ids name. A repeat is rare (a
+    /// client that missed an ack), and the unique index finds it anyway: a batch is first written without that read (one
+    /// index probe per message less), and written again with it if the index refused a repeat. Repeats within the batch
+    /// are found in memory either way.
+    /// </param>
+    private async Task<object[]> AppendBatchAsync(NpgsqlConnection connection, IReadOnlyList<PendingAppend> batch, bool checkDuplicates)
     {
         const System.Data.IDbTransaction? tx = null; // begun and committed in SQL: see the remarks
         // A session locked by another transaction (another node's batch, a transition) is skipped, not waited for: its
@@ -205,7 +228,7 @@ public sealed class SessionTransitionStore(NpgsqlDataSource dataSource, EventCom
         var urgent = batch.Where(a => a.Deferrals >= MaxDeferrals).Select(a => (a.SessionId, a.TenantId)).ToHashSet();
         var waited = urgent.OrderBy(k => k.SessionId).ToArray();
         var skippable = batch.Select(a => (a.SessionId, a.TenantId)).Where(k => !urgent.Contains(k)).Distinct().ToArray();
-        var asked = batch.Where(a => a.Message.ClientMessageId is not null).ToList();
+        var asked = checkDuplicates ? batch.Where(a => a.Message.ClientMessageId is not null).ToList() : [];
 
         // One round trip: the sessions locked in id order (one order for every batch on every node: those it waits for
         // first, then the others without waiting), their open assignments, the messages that repeat a client_message_id.
@@ -216,8 +239,7 @@ public sealed class SessionTransitionStore(NpgsqlDataSource dataSource, EventCom
             {LockedSessionsSql("waited", skip: false)};
             {LockedSessionsSql("skippable", skip: true)};
             SELECT {SessionSql.AssignmentColumns} FROM assignments a WHERE a.session_id = ANY(@skippableIds || @waitedIds) AND a.status <> 'closed';
-            SELECT {SessionSql.MessageColumns} FROM messages m
-            JOIN unnest(@askedSessions, @askedIds) AS d(session_id, client_message_id) ON m.session_id = d.session_id AND m.client_message_id = d.client_message_id;
+            {(checkDuplicates ? RepeatsSql : "")}
             """,
             new
             {
@@ -238,7 +260,9 @@ public sealed class SessionTransitionStore(NpgsqlDataSource dataSource, EventCom
                 }
             }
 
-            stored = (await read.ReadAsync<MessageRow>()).ToDictionary(m => (m.SessionId, m.ClientMessageId!), m => m.ToMessage());
+            stored = checkDuplicates
+                ? (await read.ReadAsync<MessageRow>()).ToDictionary(m => (m.SessionId, m.ClientMessageId!), m => m.ToMessage())
+                : [];
         }
 
         var results = new object[batch.Count];

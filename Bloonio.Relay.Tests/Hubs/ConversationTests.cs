@@ -139,6 +139,46 @@ public sealed class ConversationTests : HubTestBase
     }
 
     [Test]
+    public async Task RepeatsWrittenTogetherWithNewMessagesGetTheFirstAndTheNewAreStoredOnceInOrder()
+    {
+        // A batch is first written without looking for repeats (the unique index finds them): a repeat sharing a batch
+        // with new messages must still get its first ack, and the new messages their own places, once each.
+        const int Sessions = 8;
+        var visitors = new List<(HubConnection First, HubConnection Second, JsonElement FirstAck)>();
+        for (var i = 0; i < Sessions; i++)
+        {
+            var session = await OpenSessionAsync("human");
+            var first = await ConnectAsync("/hubs/visitor", session.Token);
+            var second = await ConnectAsync("/hubs/visitor", session.Token);
+            visitors.Add((first, second, await InvokeAsync(first, "Send", new { client_message_id = "a", text = "first" })));
+        }
+
+        for (var round = 0; round < 3; round++)
+        {
+            // All at once, over two connections per session (one connection's invocations run one after the other).
+            var sends = visitors.SelectMany(v => new[]
+            {
+                InvokeAsync(v.First, "Send", new { client_message_id = "a", text = "first" }),
+                InvokeAsync(v.Second, "Send", new { client_message_id = $"new{round}", text = $"new {round}" }),
+            }).ToList();
+            var acks = await Task.WhenAll(sends);
+            for (var i = 0; i < Sessions; i++)
+            {
+                Assert.That(acks[2 * i].GetProperty("message_id").GetGuid(), Is.EqualTo(visitors[i].FirstAck.GetProperty("message_id").GetGuid()));
+                Assert.That(acks[2 * i].GetProperty("seq").GetInt32(), Is.EqualTo(1));
+                Assert.That(acks[2 * i + 1].GetProperty("seq").GetInt32(), Is.EqualTo(2 + round));
+            }
+        }
+
+        foreach (var (first, _, _) in visitors)
+        {
+            var history = (await InvokeAsync(first, "History", new { after_seq = 0 })).EnumerateArray().ToList();
+            Assert.That(history.Select(m => m.GetProperty("seq").GetInt32()), Is.EqualTo(new[] { 1, 2, 3, 4 }));
+            Assert.That(history.Select(m => m.GetProperty("client_message_id").GetString()), Is.EqualTo(new[] { "a", "new0", "new1", "new2" }));
+        }
+    }
+
+    [Test]
     public async Task AReconnectingVisitorCatchesUpWithHistoryWithoutGapOrDuplicate()
     {
         var session = await OpenSessionAsync("human");
