@@ -202,17 +202,20 @@ public sealed class PrivatePostgres : IAsyncDisposable
         return (long)(await new NpgsqlCommand("SELECT xact_rollback FROM pg_stat_database WHERE datname = 'relay'", db).ExecuteScalarAsync())!;
     }
 
-    public async Task<(long Transactions, long WalBytes)> CountersAsync()
+    public async Task<(long Transactions, long WalBytes)> CountersAsync() => (await WalCountersAsync()) is var c ? (c.Transactions, c.WalBytes) : default;
+
+    /// <summary>Also the full-page images written to the WAL (the first change of a page after each checkpoint).</summary>
+    public async Task<(long Transactions, long WalBytes, long FullPageImages)> WalCountersAsync()
     {
         await using var db = new NpgsqlConnection(ConnectionString("relay"));
         await db.OpenAsync();
         await using var command = new NpgsqlCommand("""
-            SELECT xact_commit + xact_rollback, pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint
+            SELECT xact_commit + xact_rollback, pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint, (SELECT wal_fpi FROM pg_stat_wal)
             FROM pg_stat_database WHERE datname = 'relay'
             """, db);
         await using var reader = await command.ExecuteReaderAsync();
         await reader.ReadAsync();
-        return (reader.GetInt64(0), reader.GetInt64(1));
+        return (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
     }
 
     /// <summary>Events stored and events numbered so far: after a run, numbered must catch up with stored (the sequencer works).</summary>

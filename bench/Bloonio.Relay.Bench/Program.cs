@@ -161,7 +161,7 @@ if (options.Runs("p4"))
     using var api = new RelayApi(a.Url);
     var tenant = await api.CreateTenantAsync("bench two nodes", Origin);
     p4 = await MeasureAsync("p4", "P4 two nodes", () => Parallel(options.Pairs, i => HubPair.RelayAsync(api, tenant, $"two{i}", a.Url, b.Url)),
-        a, postgres, b, fresh: true);
+        a, postgres, b, fresh: true, redis);
     // At half of what the two nodes sustain, both ways: latency, not a queue (the one-node P2 rate may be beyond P4's).
     var rate = Math.Max(10, p4.Rate / 2);
     report.P4Rate = rate;
@@ -240,7 +240,7 @@ return 0;
 // fresh: the first window of a server just started gets a longer warm-up, so that every side is measured with its code
 // compiled by the JIT's optimizing tier (a cold node spends a quarter of its CPU in the JIT for its first seconds).
 async Task<Window> MeasureAsync(string key, string name, Func<Task<List<Pair>>> connect, Server server, PrivatePostgres? db, Server? second = null,
-    bool fresh = false)
+    bool fresh = false, PrivateRedis? redis = null)
 {
     if (db is not null)
     {
@@ -262,13 +262,23 @@ async Task<Window> MeasureAsync(string key, string name, Func<Task<List<Pair>>> 
                     Path.Combine(Path.GetTempPath(), $"bench-{key}.perf.data"), "--", "sleep", $"{(int)options.Measure.TotalSeconds}"]);
             }
 
-            var cost = new Dictionary<string, double> { ["server"] = server.CpuSeconds() + (second?.CpuSeconds() ?? 0) };
+            var cost = new Dictionary<string, double>
+            {
+                ["server"] = server.CpuSeconds() + (second?.CpuSeconds() ?? 0),
+                ["load"] = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds, // the load generator (this process)
+            };
+            if (redis is not null)
+            {
+                cost["redis"] = Machine.CpuSeconds(redis.Pid);
+            }
+
             if (db is not null)
             {
-                var (transactions, wal) = await db.CountersAsync();
+                var (transactions, wal, fpi) = await db.WalCountersAsync();
                 cost["postgres"] = db.CpuSeconds();
                 cost["transactions"] = transactions;
                 cost["wal"] = wal;
+                cost["fpi"] = fpi;
             }
 
             return cost;

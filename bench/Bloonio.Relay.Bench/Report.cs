@@ -56,11 +56,12 @@ public sealed class Report(Options options)
         md.AppendLine($"| CPU per message, PostgreSQL (µs) | {Us(p1.PerMessage("postgres"))} | — | — | |");
         md.AppendLine($"| server + PostgreSQL CPU per message (µs) | {Us(p1.PerMessage("server") + p1.PerMessage("postgres"))} | | | |");
         md.AppendLine($"| PostgreSQL transactions per message | {p1.PerMessage("transactions"):0.00} | | | |");
-        md.AppendLine($"| WAL bytes per message | {p1.PerMessage("wal"):0} | | | |");
+        md.AppendLine($"| WAL bytes per message (full-page images per 1 000 messages) | {p1.PerMessage("wal"):0} ({p1.PerMessage("fpi") * 1000:0}) | | | |");
         md.AppendLine($"| P2 latency p50 / p99 at {Rate:0} msg/s (ms) | {p2.P50:0.0} / {p2.P99:0.0} | {b1Latency.P50:0.0} / {b1Latency.P99:0.0} | | p99 {p2.P99 / b1Latency.P99:0.00}× |");
         md.AppendLine($"| P3 managed heap per idle connection (KiB) | {relayIdle.Heap / 1024.0:0.0} | {b1Idle.Heap / 1024.0:0.0} | | {relayIdle.Heap / (double)b1Idle.Heap:0.00}× |");
         md.AppendLine($"| P3 RSS per idle connection (KiB) | {relayIdle.Rss / 1024.0:0.0} | {b1Idle.Rss / 1024.0:0.0} | | |");
         md.AppendLine($"| P4 two nodes over Redis (visitor on A, operator on B), msg/s | {p4.Rate:0} | | | {p4.Rate / p1.Rate:0.00}× one node |");
+        md.AppendLine($"| P4 CPU per message: two nodes / PostgreSQL / Redis / load generator (µs); one node's P1 | {Us(p4.PerMessage("server"))} / {Us(p4.PerMessage("postgres"))} / {Us(p4.PerMessage("redis"))} / {Us(p4.PerMessage("load"))} | | | {Us(p1.PerMessage("server"))} / {Us(p1.PerMessage("postgres"))} / — / {Us(p1.PerMessage("load"))} |");
         md.AppendLine($"| P4 latency p50 cross-node / same-node at {P4Rate:0} msg/s (ms) | {cross.P50:0.0} / {same.P50:0.0} | | | +{cross.P50 - same.P50:0.0} ms |");
         md.AppendLine($"| P4 latency p99 cross-node / same-node (ms) | {cross.P99:0.0} / {same.P99:0.0} | | | +{cross.P99 - same.P99:0.0} ms |");
         var healthz = rest["healthz"];
