@@ -33,6 +33,14 @@ public sealed class SessionTransitionStore(NpgsqlDataSource dataSource, EventCom
 
     private static readonly object Deferred = new();
 
+    /// <summary>A batch written without reading for repeats refused an append that names a client_message_id.</summary>
+    private sealed class RepeatsToCheck : Exception;
+
+    private const string BotRepliesSql = """
+        INSERT INTO bot_replies (message_id, tenant_id, session_id, seq, created_at)
+        SELECT * FROM unnest(@botIds, @botTenants, @botSessions, @botSeqs, @botAts);
+        """;
+
     // One writer: appends are decided in the order they arrived, and batches stay large (two writers were measured
     // slower: half the batch each, twice the transactions, PostgreSQL's CPU per message doubled).
     private readonly Channel<PendingAppend> _appends = Channel.CreateUnbounded<PendingAppend>(new UnboundedChannelOptions { SingleReader = true });
@@ -139,10 +147,12 @@ public sealed class SessionTransitionStore(NpgsqlDataSource dataSource, EventCom
             {
                 results = await DbConflicts.RetryAsync(() => AppendBatchAsync(batch, checkDuplicates: false));
             }
-            catch (PostgresException ex) when (ex is { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: RepeatedClientMessageId })
+            catch (Exception ex) when (ex is RepeatsToCheck
+                                       or PostgresException { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: RepeatedClientMessageId })
             {
-                // A client sent again what was stored in an earlier batch (it missed the ack): the batch is written
-                // again, this time reading the stored messages its client_message_ids name, so the retry gets the first.
+                // A client sent again what was stored in an earlier batch (it missed the ack), or a refused append may be
+                // such a repeat: the batch is written again, this time reading the stored messages its client_message_ids
+                // name, so a retry gets the first ack, even after the session moved on.
                 results = await DbConflicts.RetryAsync(() => AppendBatchAsync(batch, checkDuplicates: true));
             }
         }
@@ -234,10 +244,13 @@ public sealed class SessionTransitionStore(NpgsqlDataSource dataSource, EventCom
         // first, then the others without waiting), their open assignments, the messages that repeat a client_message_id.
         Dictionary<Guid, SessionSnapshot> snapshots;
         Dictionary<(Guid, string), JournalMessage> stored;
+        // A statement with nothing to read is left out (most batches wait for no session): each costs PostgreSQL a plan
+        // check, a snapshot and its relations' locks, whatever its rows.
+        var sessionReads = (waited.Length > 0 ? 1 : 0) + (skippable.Length > 0 ? 1 : 0);
         await using (var read = await connection.QueryMultipleAsync(new CommandDefinition($"""
             BEGIN;
-            {LockedSessionsSql("waited", skip: false)};
-            {LockedSessionsSql("skippable", skip: true)};
+            {(waited.Length > 0 ? LockedSessionsSql("waited", skip: false) + ";" : "")}
+            {(skippable.Length > 0 ? LockedSessionsSql("skippable", skip: true) + ";" : "")}
             SELECT {SessionSql.AssignmentColumns} FROM assignments a WHERE a.session_id = ANY(@skippableIds || @waitedIds) AND a.status <> 'closed';
             {(checkDuplicates ? RepeatsSql : "")}
             """,
@@ -248,8 +261,13 @@ public sealed class SessionTransitionStore(NpgsqlDataSource dataSource, EventCom
                 askedSessions = asked.Select(a => a.SessionId).ToArray(), askedIds = asked.Select(a => a.Message.ClientMessageId!).ToArray(),
             }, tx)))
         {
-            snapshots = (await read.ReadAsync<SessionRow>()).Concat(await read.ReadAsync<SessionRow>())
-                .ToDictionary(r => r.SessionId, r => new SessionSnapshot(r.ToSession(), null));
+            var sessions = new List<SessionRow>();
+            for (var r = 0; r < sessionReads; r++)
+            {
+                sessions.AddRange(await read.ReadAsync<SessionRow>());
+            }
+
+            snapshots = sessions.ToDictionary(r => r.SessionId, r => new SessionSnapshot(r.ToSession(), null));
             foreach (var assignment in await read.ReadAsync<AssignmentRow>())
             {
                 // Read after the locks were taken, without one of its own: no writer changes an assignment without its
@@ -295,6 +313,11 @@ public sealed class SessionTransitionStore(NpgsqlDataSource dataSource, EventCom
             }
             catch (RelayException refused)
             {
+                if (!checkDuplicates && append.Message.ClientMessageId is not null)
+                {
+                    throw new RepeatsToCheck(); // refused now, but it may repeat one acknowledged before (ended with a ROLLBACK)
+                }
+
                 results[i] = refused;
                 continue;
             }
@@ -338,18 +361,21 @@ public sealed class SessionTransitionStore(NpgsqlDataSource dataSource, EventCom
             var journal = JournalWriter.InsertManySql(inserts, parameters);
             // The bot's work is stored with the message it answers: a restart or a full lane loses none.
             var toBot = results.OfType<AppendOutcome>().Where(o => o is { ToBot: true, Duplicate: false }).Select(o => o.Message).ToList();
-            parameters.AddDynamicParams(new
+            if (toBot.Count > 0)
             {
-                botIds = toBot.Select(m => m.MessageId).ToArray(), botTenants = toBot.Select(m => m.TenantId).ToArray(),
-                botSessions = toBot.Select(m => m.SessionId).ToArray(), botSeqs = toBot.Select(m => m.Seq).ToArray(),
-                botAts = toBot.Select(m => m.CreatedAt).ToArray(),
-            });
+                parameters.AddDynamicParams(new
+                {
+                    botIds = toBot.Select(m => m.MessageId).ToArray(), botTenants = toBot.Select(m => m.TenantId).ToArray(),
+                    botSessions = toBot.Select(m => m.SessionId).ToArray(), botSeqs = toBot.Select(m => m.Seq).ToArray(),
+                    botAts = toBot.Select(m => m.CreatedAt).ToArray(),
+                });
+            }
+
             await connection.ExecuteAsync(new CommandDefinition($"""
                 {journal}
                 UPDATE sessions s SET last_seq = e.seq, updated_at = e.at FROM unnest(@endIds, @endSeqs, @endAts) AS e(id, seq, at)
                 WHERE s.session_id = e.id;
-                INSERT INTO bot_replies (message_id, tenant_id, session_id, seq, created_at)
-                SELECT * FROM unnest(@botIds, @botTenants, @botSessions, @botSeqs, @botAts);
+                {(toBot.Count > 0 ? BotRepliesSql : "")}
                 {(queues.Count == 0 ? "COMMIT;" : "")}
                 """, parameters, tx));
         }

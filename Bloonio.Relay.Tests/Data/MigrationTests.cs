@@ -63,4 +63,37 @@ public sealed class MigrationTests
             await tx.RollbackAsync();
         });
     }
+
+    [Test]
+    public async Task TheFeedAndRetentionFindNumberedEventsThroughTheirPartialIndexes()
+    {
+        // The indexes hold numbered events only (an event enters each once, when numbered): a reader's query must imply
+        // "sequence IS NOT NULL", or PostgreSQL cannot use them and reads the whole table. Generic plans, as prepared
+        // statements get: the parameters' values prove nothing.
+        (string Query, string Index)[] readers =
+        [
+            ("SELECT event_id FROM events WHERE tenant_id = $1 AND sequence > $2 AND sequence <= $2 + 200 ORDER BY sequence LIMIT 200", "events_tenant_sequence"),
+            ("SELECT event_id FROM events WHERE type = 'message.created' AND data ? 'text' AND created_at < $3 AND sequence IS NOT NULL LIMIT 1000", "events_message_text"),
+            ("SELECT event_id FROM events WHERE type = 'note.created' AND data ? 'text' AND created_at < $3 AND sequence IS NOT NULL LIMIT 1000", "events_note_text"),
+        ];
+        var connectionString = await TestDatabase.CreateExtraAsync("plans");
+        try
+        {
+            await using var dataSource = NpgsqlDataSource.Create(connectionString);
+            await new MigrationRunner(dataSource, NullLogger<MigrationRunner>.Instance).RunAsync(default);
+            await using var connection = await dataSource.OpenConnectionAsync();
+            await connection.ExecuteAsync("SET enable_seqscan = off; SET enable_bitmapscan = off; SET plan_cache_mode = force_generic_plan");
+            foreach (var (query, index) in readers)
+            {
+                await connection.ExecuteAsync($"PREPARE reader(uuid, bigint, timestamptz) AS {query}");
+                var plan = string.Join("\n", await connection.QueryAsync<string>("EXPLAIN EXECUTE reader(gen_random_uuid(), 0, now())"));
+                await connection.ExecuteAsync("DEALLOCATE reader");
+                Assert.That(plan, Does.Contain(index).And.Not.Contain("Seq Scan"), plan);
+            }
+        }
+        finally
+        {
+            await TestDatabase.DropExtraAsync(connectionString);
+        }
+    }
 }

@@ -149,7 +149,7 @@ await using (var relay = await Server.StartAsync(relayDll, RelayApi.Environment(
 }
 
 // ── P4: two nodes over Redis ────────────────────────────────────────────────────────────────────────────────
-Window p4 = skipped;
+Window p4 = skipped, p4Local = skipped;
 (double P50, double P99, long Count) crossNode = default, sameNode = default;
 if (options.Runs("p4"))
 {
@@ -162,6 +162,13 @@ if (options.Runs("p4"))
     var tenant = await api.CreateTenantAsync("bench two nodes", Origin);
     p4 = await MeasureAsync("p4", "P4 two nodes", () => Parallel(options.Pairs, i => HubPair.RelayAsync(api, tenant, $"two{i}", a.Url, b.Url)),
         a, postgres, b, fresh: true, redis);
+    // The same two nodes with every pair on one node (half on A, half on B): what two nodes cost on this machine without a
+    // conversation crossing nodes (the backplane still carries every send).
+    p4Local = await MeasureAsync("p4local", "P4 two nodes, pairs within a node", () => Parallel(options.Pairs, i =>
+    {
+        var node = i % 2 == 0 ? a.Url : b.Url;
+        return HubPair.RelayAsync(api, tenant, $"local{i}", node, node);
+    }), a, postgres, b, redis: redis);
     // At half of what the two nodes sustain, both ways: latency, not a queue (the one-node P2 rate may be beyond P4's).
     var rate = Math.Max(10, p4.Rate / 2);
     report.P4Rate = rate;
@@ -234,6 +241,7 @@ if (PrivatePostgres.Statements)
     Console.Error.WriteLine(await postgres.TopStatementsAsync());
 }
 
+report.P4Local = p4Local;
 report.Print(b1, b2, p1, p1Many, b1Latency, p2, b1Idle, relayIdle, p4, crossNode, sameNode, rest, p6, idleCpuPercent, idleTransactions, idleStatements);
 return 0;
 

@@ -36,6 +36,9 @@ public sealed class Report(Options options)
 
     public double P4Rate { get; set; }
 
+    /// <summary>Two nodes with no conversation crossing them (each pair on one node).</summary>
+    public Window? P4Local { get; set; }
+
     public void Note(string note) => _notes.Add(note);
 
     public void Sweep(int pairs, double rate) => _sweep.Add((pairs, rate));
@@ -62,6 +65,11 @@ public sealed class Report(Options options)
         md.AppendLine($"| P3 RSS per idle connection (KiB) | {relayIdle.Rss / 1024.0:0.0} | {b1Idle.Rss / 1024.0:0.0} | | |");
         md.AppendLine($"| P4 two nodes over Redis (visitor on A, operator on B), msg/s | {p4.Rate:0} | | | {p4.Rate / p1.Rate:0.00}× one node |");
         md.AppendLine($"| P4 CPU per message: two nodes / PostgreSQL / Redis / load generator (µs); one node's P1 | {Us(p4.PerMessage("server"))} / {Us(p4.PerMessage("postgres"))} / {Us(p4.PerMessage("redis"))} / {Us(p4.PerMessage("load"))} | | | {Us(p1.PerMessage("server"))} / {Us(p1.PerMessage("postgres"))} / — / {Us(p1.PerMessage("load"))} |");
+        if (P4Local is { Delivered: > 0 } local)
+        {
+            md.AppendLine($"| P4 diagnostic: two nodes, each pair within one node (no conversation crossing), msg/s; CPU per message: nodes / PostgreSQL / Redis / load generator (µs) | {local.Rate:0}; {Us(local.PerMessage("server"))} / {Us(local.PerMessage("postgres"))} / {Us(local.PerMessage("redis"))} / {Us(local.PerMessage("load"))} | | | {local.Rate / p1.Rate:0.00}× one node |");
+        }
+
         md.AppendLine($"| P4 latency p50 cross-node / same-node at {P4Rate:0} msg/s (ms) | {cross.P50:0.0} / {same.P50:0.0} | | | +{cross.P50 - same.P50:0.0} ms |");
         md.AppendLine($"| P4 latency p99 cross-node / same-node (ms) | {cross.P99:0.0} / {same.P99:0.0} | | | +{cross.P99 - same.P99:0.0} ms |");
         var healthz = rest["healthz"];
