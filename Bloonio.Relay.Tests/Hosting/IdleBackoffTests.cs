@@ -40,6 +40,70 @@ public sealed class IdleBackoffTests
         }
     }
 
+    [Test]
+    public async Task WakesDuringAPassMakeExactlyOneMorePassAndNoneIsLost()
+    {
+        using var stop = new CancellationTokenSource();
+        var loop = new Gate();
+        await loop.StartAsync(stop.Token);
+        try
+        {
+            for (var round = 1; round <= 20; round++)
+            {
+                loop.Wake();
+                Assert.That(await loop.Started.WaitAsync(TimeSpan.FromSeconds(10)), Is.True, "a wake starts a pass");
+                for (var i = 0; i < 100; i++)
+                {
+                    loop.Wake(); // what it reports came after the pass began: one more pass, however many wakes
+                }
+
+                loop.Finish.Release();
+                Assert.That(await loop.Started.WaitAsync(TimeSpan.FromSeconds(10)), Is.True, "the wakes during the pass start another");
+                loop.Finish.Release();
+                Assert.That(await loop.Ended.WaitAsync(TimeSpan.FromSeconds(10)) && await loop.Ended.WaitAsync(TimeSpan.FromSeconds(10)), Is.True);
+                Assert.That(loop.Passes, Is.EqualTo(2 * round), "one pass for the first wake, one for the hundred during it");
+            }
+
+            Assert.That(await loop.Started.WaitAsync(TimeSpan.FromMilliseconds(300)), Is.False, "no pass without a wake (the interval is an hour)");
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            loop.Finish.Release(100);
+            await loop.StopAsync(CancellationToken.None);
+        }
+    }
+
+    /// <summary>A loop whose passes the test starts and ends; its interval is an hour, so only wakes run it.</summary>
+    private sealed class Gate()
+        : PeriodicWork<int>(TimeProvider.System,
+            new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Test:GateSeconds"] = "3600" }).Build(),
+            NullLogger.Instance)
+    {
+        private int _passes;
+
+        public SemaphoreSlim Started { get; } = new(0);
+
+        public SemaphoreSlim Finish { get; } = new(0);
+
+        public SemaphoreSlim Ended { get; } = new(0);
+
+        public int Passes => Volatile.Read(ref _passes);
+
+        protected override string IntervalKey => "Test:GateSeconds";
+
+        protected override double DefaultIntervalSeconds => 3600;
+
+        public override async Task<int> RunOnceAsync(CancellationToken ct)
+        {
+            Started.Release();
+            await Finish.WaitAsync(ct);
+            Interlocked.Increment(ref _passes);
+            Ended.Release();
+            return 1;
+        }
+    }
+
     private sealed class Probe()
         : PeriodicWork<int>(TimeProvider.System,
             new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Test:IntervalSeconds"] = "0.05" }).Build(),

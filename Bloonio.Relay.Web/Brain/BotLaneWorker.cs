@@ -26,13 +26,18 @@ public sealed class BotLaneWorker(
 
     public void Wake()
     {
+        if (_wake.CurrentCount > 0)
+        {
+            return; // already woken (checked first: an exception per bot message would cost more than the wake)
+        }
+
         try
         {
             _wake.Release();
         }
         catch (SemaphoreFullException)
         {
-            // already woken
+            // woken meanwhile
         }
     }
 
