@@ -42,8 +42,9 @@ public sealed class EventCursorStore(NpgsqlDataSource dataSource) : IEventCursor
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         var rows = await connection.QueryAsync<(Guid EventId, Guid TenantId, long Sequence, string Type, string? Data, DateTime CreatedAt)>(new CommandDefinition("""
-            SELECT event_id, tenant_id, sequence, type, CASE WHEN @all OR type = ANY(@types) THEN data::text END, created_at FROM events
-            WHERE tenant_id = @tenantId AND sequence > @afterSequence AND sequence <= @afterSequence + @limit ORDER BY sequence LIMIT @limit
+            SELECT e.event_id, e.tenant_id, n.sequence, e.type, CASE WHEN @all OR e.type = ANY(@types) THEN e.data::text END, e.created_at
+            FROM event_numbers n JOIN events e ON e.id = n.event_row
+            WHERE n.tenant_id = @tenantId AND n.sequence > @afterSequence AND n.sequence <= @afterSequence + @limit ORDER BY n.sequence LIMIT @limit
             """, new { tenantId, afterSequence, limit, all = types is null, types = types?.ToArray() ?? [] }, cancellationToken: ct));
         return rows.Select(r => new StoredEvent(r.EventId, r.TenantId, r.Sequence, r.Type, r.Data ?? "", DbJson.Utc(r.CreatedAt))).ToList();
     }

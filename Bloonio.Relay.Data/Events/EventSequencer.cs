@@ -7,8 +7,9 @@ namespace Bloonio.Relay.Data.Events;
 /// <summary>
 /// Numbers committed events per tenant (1, 2, 3 …, no gap), in the order they became visible: one pass numbers every
 /// event committed before it began, oldest insert first. One sequencer at a time in the whole cluster (a transaction
-/// lock), so the per-tenant counters are written by it alone. Readers (the feed, the consumers) read numbered events
-/// only, so they never see a number followed later by a smaller one.
+/// lock), so the per-tenant counters are written by it alone. Writers queue each event in <c>events_pending</c> in its own
+/// transaction; a pass moves the oldest committed ones to <c>event_numbers</c> (the event rows are never updated). Readers
+/// (the feed, the consumers) read numbered events only, so they never see a number followed later by a smaller one.
 /// </summary>
 public sealed class EventSequencer(NpgsqlDataSource dataSource) : IEventSequencer
 {
@@ -47,10 +48,9 @@ public sealed class EventSequencer(NpgsqlDataSource dataSource) : IEventSequence
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        // Every numbered event leaves a dead entry in the partial index of unnumbered ones until vacuum. An index scan
-        // marks the entries it finds dead (later scans skip them); a bitmap scan does not, and would read them all again;
-        // a sequential scan (which a planner with stale statistics picks on a young table) reads all events. So this
-        // transaction finds and updates its rows through that index only (hence "sequence IS NULL" in the update too).
+        // Every numbered event leaves a dead row in the queue until vacuum. An index scan marks the entries it finds dead
+        // (later scans skip them); a bitmap scan does not, and would read them all again; a sequential scan reads every
+        // dead row. So this transaction reads the queue through its primary key only.
         var locked = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
             (wait ? "SELECT pg_advisory_xact_lock(@LockKey) IS NOT NULL" : "SELECT pg_try_advisory_xact_lock(@LockKey)") +
             ", set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true)",
@@ -60,10 +60,15 @@ public sealed class EventSequencer(NpgsqlDataSource dataSource) : IEventSequence
             return 0;
         }
 
+        // The oldest committed events of the queue, numbered per tenant in insert order into event_numbers: the event rows
+        // themselves are not touched (an update would leave a dead copy of each for vacuum to clean).
         var numbered = await connection.ExecuteAsync(new CommandDefinition($"""
-            WITH pending AS (
-                SELECT id, tenant_id, row_number() OVER (PARTITION BY tenant_id ORDER BY id) AS n
-                FROM (SELECT id, tenant_id FROM events WHERE sequence IS NULL ORDER BY id LIMIT {Batch}) oldest
+            WITH taken AS (
+                DELETE FROM events_pending
+                WHERE event_row IN (SELECT event_row FROM events_pending ORDER BY event_row LIMIT {Batch})
+                RETURNING event_row, tenant_id
+            ), pending AS (
+                SELECT event_row, tenant_id, row_number() OVER (PARTITION BY tenant_id ORDER BY event_row) AS n FROM taken
             ), counts AS (
                 SELECT tenant_id, count(*) AS k FROM pending GROUP BY tenant_id
             ), bumped AS (
@@ -71,9 +76,9 @@ public sealed class EventSequencer(NpgsqlDataSource dataSource) : IEventSequence
                 ON CONFLICT (tenant_id) DO UPDATE SET last_sequence = s.last_sequence + EXCLUDED.last_sequence
                 RETURNING s.tenant_id, s.last_sequence
             )
-            UPDATE events e SET sequence = b.last_sequence - c.k + p.n
+            INSERT INTO event_numbers (tenant_id, sequence, event_row)
+            SELECT p.tenant_id, b.last_sequence - c.k + p.n, p.event_row
             FROM pending p JOIN counts c ON c.tenant_id = p.tenant_id JOIN bumped b ON b.tenant_id = p.tenant_id
-            WHERE e.id = p.id AND e.sequence IS NULL
             """, transaction: tx, cancellationToken: ct));
         if (numbered > 0)
         {

@@ -40,9 +40,14 @@ internal static class EventWriter
             eventData = events.Select(e => DbJson.Serialize(e.Event.Data)).ToArray(),
             eventCreatedAt = events.Select(e => e.Event.CreatedAt).ToArray(),
         });
+        // Each event also joins the queue of unnumbered ones, in its own transaction: the sequencer takes it from there.
         return """
-            INSERT INTO events (event_id, tenant_id, type, data, created_at)
-            SELECT * FROM unnest(@eventIds, @eventTenants, @eventTypes, @eventData::jsonb[], @eventCreatedAt);
+            WITH appended AS (
+                INSERT INTO events (event_id, tenant_id, type, data, created_at)
+                SELECT * FROM unnest(@eventIds, @eventTenants, @eventTypes, @eventData::jsonb[], @eventCreatedAt)
+                RETURNING id, tenant_id
+            )
+            INSERT INTO events_pending (event_row, tenant_id) SELECT id, tenant_id FROM appended;
             """;
     }
 }

@@ -85,13 +85,13 @@ public sealed class UsageStore(NpgsqlDataSource dataSource, Events.EventCommits 
         return await connection.ExecuteScalarAsync<long>(new CommandDefinition($"""
             SELECT COALESCE((SELECT sum(value) FROM usage_daily
                              WHERE tenant_id = @tenantId AND day >= @from::date AND day < @to::date AND metric IN {MessageMetrics}), 0)
-                 + (SELECT count(*) FROM events e
-                    WHERE e.tenant_id = @tenantId
-                      AND e.sequence > COALESCE((SELECT last_sequence FROM usage_cursors WHERE tenant_id = @tenantId), 0)
+                 + (SELECT count(*) FROM event_numbers n JOIN events e ON e.id = n.event_row
+                    WHERE n.tenant_id = @tenantId
+                      AND n.sequence > COALESCE((SELECT last_sequence FROM usage_cursors WHERE tenant_id = @tenantId), 0)
                       AND e.type = 'message.created' AND e.created_at >= @from AND e.created_at < @to
                       AND e.data->'sender'->>'type' <> 'system')
-                 + (SELECT count(*) FROM events e
-                    WHERE e.sequence IS NULL AND e.tenant_id = @tenantId
+                 + (SELECT count(*) FROM events_pending p JOIN events e ON e.id = p.event_row
+                    WHERE p.tenant_id = @tenantId
                       AND e.type = 'message.created' AND e.created_at >= @from AND e.created_at < @to
                       AND e.data->'sender'->>'type' <> 'system')
             """, new { tenantId, from = month.ToDateTime(TimeOnly.MinValue), to = month.AddMonths(1).ToDateTime(TimeOnly.MinValue) },

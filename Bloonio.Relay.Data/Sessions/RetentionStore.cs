@@ -7,9 +7,7 @@ namespace Bloonio.Relay.Data.Sessions;
 /// <summary>
 /// Retention in batches of <see cref="Batch"/> rows (short transactions, no long lock on hot tables), at most
 /// <see cref="MaxBatches"/> per kind and pass; the next pass goes on where this one stopped. Each batch finds its rows
-/// through a partial index of what is still to purge, so a pass with nothing to do reads nothing. Events are purged
-/// once numbered (those indexes hold numbered events only); the sequencer numbers them moments after their commit, and
-/// readiness reports any it has not.
+/// through a partial index of what is still to purge, so a pass with nothing to do reads nothing.
 /// </summary>
 public sealed class RetentionStore(NpgsqlDataSource dataSource) : IRetentionStore
 {
@@ -29,13 +27,11 @@ public sealed class RetentionStore(NpgsqlDataSource dataSource) : IRetentionStor
                 """, cutoff, ct),
             await RepeatAsync("""
                 UPDATE events SET data = data - 'text' - 'attachments' WHERE event_id IN (
-                    SELECT event_id FROM events WHERE type = 'message.created' AND data ? 'text' AND created_at < @cutoff AND sequence IS NOT NULL
-                    LIMIT @Batch)
+                    SELECT event_id FROM events WHERE type = 'message.created' AND data ? 'text' AND created_at < @cutoff LIMIT @Batch)
                 """, cutoff, ct)
             + await RepeatAsync("""
                 UPDATE events SET data = data - 'text' WHERE event_id IN (
-                    SELECT event_id FROM events WHERE type = 'note.created' AND data ? 'text' AND created_at < @cutoff AND sequence IS NOT NULL
-                    LIMIT @Batch)
+                    SELECT event_id FROM events WHERE type = 'note.created' AND data ? 'text' AND created_at < @cutoff LIMIT @Batch)
                 """, cutoff, ct),
             await RepeatAsync("""
                 UPDATE webhook_deliveries SET payload = payload #- '{data,text}' #- '{data,attachments}' WHERE delivery_id IN (

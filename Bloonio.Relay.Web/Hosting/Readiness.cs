@@ -23,7 +23,7 @@ public sealed class Readiness(NpgsqlDataSource db, NodeDrain drain, IServiceProv
         try
         {
             await using var command = db.CreateCommand("""
-                SELECT (SELECT count(*) FROM events WHERE sequence IS NULL),
+                SELECT (SELECT count(*) FROM events_pending),
                        (SELECT COALESCE(max(s.last_sequence - c.last_sequence), 0)
                         FROM event_cursors c JOIN tenant_event_sequences s ON s.tenant_id = c.tenant_id),
                        (SELECT count(*) FROM bot_replies),

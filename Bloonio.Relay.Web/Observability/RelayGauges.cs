@@ -91,9 +91,10 @@ public sealed class RelayGauges
                        COALESCE(extract(epoch FROM now() - min(e.created_at)), 0)::float8
                 FROM event_cursors c
                 JOIN tenant_event_sequences s ON s.tenant_id = c.tenant_id
-                LEFT JOIN events e ON e.tenant_id = c.tenant_id AND e.sequence = c.last_sequence + 1
+                LEFT JOIN event_numbers n ON n.tenant_id = c.tenant_id AND n.sequence = c.last_sequence + 1
+                LEFT JOIN events e ON e.id = n.event_row
                 GROUP BY c.consumer;
-                SELECT (SELECT count(*) FROM events WHERE sequence IS NULL),
+                SELECT (SELECT count(*) FROM events_pending),
                        (SELECT count(*) FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= now()),
                        (SELECT count(*) FROM bot_replies);
                 """, connection) { CommandTimeout = 5 };

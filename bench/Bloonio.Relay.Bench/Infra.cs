@@ -223,7 +223,7 @@ public sealed class PrivatePostgres : IAsyncDisposable
     {
         await using var db = new NpgsqlConnection(ConnectionString("relay"));
         await db.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT count(*), count(sequence) FROM events", db);
+        await using var command = new NpgsqlCommand("SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM event_numbers)", db);
         await using var reader = await command.ExecuteReaderAsync();
         await reader.ReadAsync();
         return (reader.GetInt64(0), reader.GetInt64(1));
