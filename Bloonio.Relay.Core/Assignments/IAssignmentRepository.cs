@@ -22,9 +22,11 @@ public interface IAssignmentRepository
     /// <summary>1-based place of a WAITING assignment in its queue (same routing key), oldest first.</summary>
     Task<int?> QueuePositionAsync(Guid tenantId, Guid assignmentId, CancellationToken ct);
 
-    /// <summary>Assigned assignments whose operator has not been connected since <paramref name="seenBefore"/> (candidates for the sweep).</summary>
-    Task<IReadOnlyList<Assignment>> ListAbandonedAsync(DateTimeOffset seenBefore, CancellationToken ct);
-
-    /// <summary>WAITING assignments older than their tenant's max_wait_seconds.</summary>
-    Task<IReadOnlyList<Assignment>> ListOverdueAsync(DateTimeOffset now, CancellationToken ct);
+    /// <summary>
+    /// The sweep's candidates, read in one round trip (an idle node's sweep is one of the few things it asks of
+    /// PostgreSQL): assigned assignments whose operator has not been connected since <paramref name="seenBefore"/>, and
+    /// WAITING ones older than their tenant's max_wait_seconds at <paramref name="now"/>.
+    /// </summary>
+    Task<(IReadOnlyList<Assignment> Abandoned, IReadOnlyList<Assignment> Overdue)> ListSweepCandidatesAsync(
+        DateTimeOffset seenBefore, DateTimeOffset now, CancellationToken ct);
 }

@@ -35,9 +35,10 @@ public sealed class SweepAssignmentsHandler(
         var now = clock.GetUtcNow();
         var seenBefore = now - options.Value.AbandonAfter;
         var abandoned = 0;
-        // Candidates are read without locks; each one is decided again under its session's lock (a reconnect, a release
-        // or a close meanwhile makes it nothing to do), one session per transaction.
-        foreach (var candidate in await assignments.ListAbandonedAsync(seenBefore, cancellationToken))
+        // Candidates are read without locks, both kinds at once; each one is decided again under its session's lock (a
+        // reconnect, a release or a close meanwhile makes it nothing to do), one session per transaction.
+        var candidates = await assignments.ListSweepCandidatesAsync(seenBefore, now, cancellationToken);
+        foreach (var candidate in candidates.Abandoned)
         {
             var returned = await transitions.RunAsync(new TransitionCommand(candidate.TenantId, SessionTrigger.Abandon, now,
                 candidate.SessionId, candidate.AssignmentId, candidate.OperatorId, Cutoff: seenBefore), cancellationToken);
@@ -50,7 +51,7 @@ public sealed class SweepAssignmentsHandler(
         }
 
         var timedOut = 0;
-        foreach (var overdue in await assignments.ListOverdueAsync(now, cancellationToken))
+        foreach (var overdue in candidates.Overdue)
         {
             var ticket = await EnsureTicketAsync(overdue, cancellationToken);
             var notice = new NewMessage(Ids.New(clock), new Sender(SenderTypes.System),

@@ -76,27 +76,22 @@ public sealed class AssignmentRepository(NpgsqlDataSource dataSource) : IAssignm
             """, new { tenantId, assignmentId }, cancellationToken: ct));
     }
 
-    public async Task<IReadOnlyList<Assignment>> ListAbandonedAsync(DateTimeOffset seenBefore, CancellationToken ct)
+    public async Task<(IReadOnlyList<Assignment> Abandoned, IReadOnlyList<Assignment> Overdue)> ListSweepCandidatesAsync(
+        DateTimeOffset seenBefore, DateTimeOffset now, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        var rows = await connection.QueryAsync<AssignmentRow>(new CommandDefinition($"""
+        await using var read = await connection.QueryMultipleAsync(new CommandDefinition($"""
             SELECT {SessionSql.AssignmentColumns} FROM assignments a
             JOIN operator_memberships m ON m.tenant_id = a.tenant_id AND m.operator_id = a.operator_id
             WHERE a.status = 'assigned' AND COALESCE(m.last_connected_at, a.assigned_at) < @seenBefore AND a.assigned_at < @seenBefore
-            ORDER BY a.assigned_at LIMIT 500
-            """, new { seenBefore }, cancellationToken: ct));
-        return rows.Select(r => r.ToAssignment()).ToList();
-    }
-
-    public async Task<IReadOnlyList<Assignment>> ListOverdueAsync(DateTimeOffset now, CancellationToken ct)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
-        var rows = await connection.QueryAsync<AssignmentRow>(new CommandDefinition($"""
+            ORDER BY a.assigned_at LIMIT 500;
             SELECT {SessionSql.AssignmentColumns} FROM assignments a JOIN tenants t ON t.tenant_id = a.tenant_id
             WHERE a.status = 'waiting' AND (t.configuration->>'max_wait_seconds') IS NOT NULL
               AND a.waiting_since < @now - make_interval(secs => (t.configuration->>'max_wait_seconds')::int)
-            ORDER BY a.waiting_since LIMIT 500
-            """, new { now }, cancellationToken: ct));
-        return rows.Select(r => r.ToAssignment()).ToList();
+            ORDER BY a.waiting_since LIMIT 500;
+            """, new { seenBefore, now }, cancellationToken: ct));
+        var abandoned = (await read.ReadAsync<AssignmentRow>()).Select(r => r.ToAssignment()).ToList();
+        var overdue = (await read.ReadAsync<AssignmentRow>()).Select(r => r.ToAssignment()).ToList();
+        return (abandoned, overdue);
     }
 }
