@@ -20,7 +20,10 @@ CREATE TABLE events_pending (
 INSERT INTO event_numbers (tenant_id, sequence, event_row) SELECT tenant_id, sequence, id FROM events WHERE sequence IS NOT NULL;
 INSERT INTO events_pending (event_row, tenant_id) SELECT id, tenant_id FROM events WHERE sequence IS NULL;
 
-DROP INDEX events_tenant_sequence;
+-- (0023, partial indexes of numbered events, was a step on the way that this migration replaced before release; a
+-- database that applied it has events_tenant_sequence instead of the constraint: both are dropped if there.)
+ALTER TABLE events DROP CONSTRAINT IF EXISTS events_tenant_id_sequence_key;
+DROP INDEX IF EXISTS events_tenant_sequence;
 DROP INDEX events_unsequenced;
 DROP INDEX events_message_text;
 DROP INDEX events_note_text;

@@ -30,7 +30,7 @@ public sealed class EventSequencer(NpgsqlDataSource dataSource) : IEventSequence
             int numbered;
             do
             {
-                numbered = await PassAsync(wait: true, ct);
+                numbered = await PassAsync(ct);
                 total += numbered;
             }
             while (numbered == Batch);
@@ -43,22 +43,17 @@ public sealed class EventSequencer(NpgsqlDataSource dataSource) : IEventSequence
         }
     }
 
-    /// <returns>How many events were numbered; 0 when none was pending (or, without waiting, another node held the lock).</returns>
-    private async Task<int> PassAsync(bool wait, CancellationToken ct)
+    /// <returns>How many events were numbered; 0 when none was pending.</returns>
+    private async Task<int> PassAsync(CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         // Every numbered event leaves a dead row in the queue until vacuum. An index scan marks the entries it finds dead
         // (later scans skip them); a bitmap scan does not, and would read them all again; a sequential scan reads every
         // dead row. So this transaction reads the queue through its primary key only.
-        var locked = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-            (wait ? "SELECT pg_advisory_xact_lock(@LockKey) IS NOT NULL" : "SELECT pg_try_advisory_xact_lock(@LockKey)") +
-            ", set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true)",
+        await connection.ExecuteAsync(new CommandDefinition(
+            "SELECT pg_advisory_xact_lock(@LockKey), set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true)",
             new { LockKey }, tx, cancellationToken: ct));
-        if (!locked)
-        {
-            return 0;
-        }
 
         // The oldest committed events of the queue, numbered per tenant in insert order into event_numbers: the event rows
         // themselves are not touched (an update would leave a dead copy of each for vacuum to clean).

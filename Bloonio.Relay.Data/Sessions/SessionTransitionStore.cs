@@ -26,20 +26,17 @@ public sealed class SessionTransitionStore(NpgsqlDataSource dataSource, EventCom
     /// <summary>The unique index that refuses a message repeating its session's client_message_id.</summary>
     private const string RepeatedClientMessageId = "messages_session_id_client_message_id_key";
 
+    private const string BotRepliesSql = """
+        INSERT INTO bot_replies (message_id, tenant_id, session_id, seq, created_at)
+        SELECT * FROM unnest(@botIds, @botTenants, @botSessions, @botSeqs, @botAts);
+        """;
+
     private static readonly string RepeatsSql = $"""
         SELECT {SessionSql.MessageColumns} FROM messages m
         JOIN unnest(@askedSessions, @askedIds) AS d(session_id, client_message_id) ON m.session_id = d.session_id AND m.client_message_id = d.client_message_id;
         """;
 
     private static readonly object Deferred = new();
-
-    /// <summary>A batch written without reading for repeats refused an append that names a client_message_id.</summary>
-    private sealed class RepeatsToCheck : Exception;
-
-    private const string BotRepliesSql = """
-        INSERT INTO bot_replies (message_id, tenant_id, session_id, seq, created_at)
-        SELECT * FROM unnest(@botIds, @botTenants, @botSessions, @botSeqs, @botAts);
-        """;
 
     // One writer: appends are decided in the order they arrived, and batches stay large (two writers were measured
     // slower: half the batch each, twice the transactions, PostgreSQL's CPU per message doubled).
@@ -411,6 +408,9 @@ public sealed class SessionTransitionStore(NpgsqlDataSource dataSource, EventCom
             ON s.session_id = k.session_id AND s.tenant_id = k.tenant_id
         ORDER BY s.session_id FOR UPDATE OF s{(skip ? " SKIP LOCKED" : "")}
         """;
+
+    /// <summary>A batch written without reading for repeats refused an append that names a client_message_id.</summary>
+    private sealed class RepeatsToCheck : Exception;
 
     private sealed record PendingAppend(Guid TenantId, Guid SessionId, NewMessage Message, Author Author, Guid? AuthorId)
     {

@@ -14,10 +14,8 @@ public sealed class IdleBackoffTests
     [Test]
     public async Task AnIdleLoopSleepsLongerUpToItsCeilingAndAWakeBringsItBack()
     {
-        using var stop = new CancellationTokenSource();
         var loop = new Probe();
-        await loop.StartAsync(stop.Token);
-        try
+        await WhileRunningAsync(loop, async () =>
         {
             // 50 ms, then 100, 200, 400, 400 … while idle (the first pass runs after the first interval).
             await loop.SleepsUntilAsync(s => s.Count >= 5);
@@ -32,21 +30,14 @@ public sealed class IdleBackoffTests
             loop.Busy = true;
             await loop.SleepsUntilAsync(s => s.Count > before + 1);
             Assert.That(loop.Sleeps.Skip(before + 1).First(), Is.EqualTo(TimeSpan.FromMilliseconds(50)), "a pass that did something");
-        }
-        finally
-        {
-            await stop.CancelAsync();
-            await loop.StopAsync(CancellationToken.None);
-        }
+        });
     }
 
     [Test]
     public async Task WakesDuringAPassMakeExactlyOneMorePassAndNoneIsLost()
     {
-        using var stop = new CancellationTokenSource();
         var loop = new Gate();
-        await loop.StartAsync(stop.Token);
-        try
+        await WhileRunningAsync(loop, async () =>
         {
             for (var round = 1; round <= 20; round++)
             {
@@ -65,19 +56,33 @@ public sealed class IdleBackoffTests
             }
 
             Assert.That(await loop.Started.WaitAsync(TimeSpan.FromMilliseconds(300)), Is.False, "no pass without a wake (the interval is an hour)");
+        }, stopping: () => loop.Finish.Release(100));
+    }
+
+    /// <summary>Runs <paramref name="body"/> while the loop runs, and stops the loop however the body ends.</summary>
+    private static async Task WhileRunningAsync(Microsoft.Extensions.Hosting.BackgroundService loop, Func<Task> body, Action? stopping = null)
+    {
+        using var stop = new CancellationTokenSource();
+        await loop.StartAsync(stop.Token);
+        try
+        {
+            await body();
         }
         finally
         {
             await stop.CancelAsync();
-            loop.Finish.Release(100);
+            stopping?.Invoke();
             await loop.StopAsync(CancellationToken.None);
         }
     }
 
+    private static IConfiguration Interval(string key, string seconds) =>
+        new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [key] = seconds }).Build();
+
     /// <summary>A loop whose passes the test starts and ends; its interval is an hour, so only wakes run it.</summary>
     private sealed class Gate()
         : PeriodicWork<int>(TimeProvider.System,
-            new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Test:GateSeconds"] = "3600" }).Build(),
+            Interval("Test:GateSeconds", "3600"),
             NullLogger.Instance)
     {
         private int _passes;
@@ -106,7 +111,7 @@ public sealed class IdleBackoffTests
 
     private sealed class Probe()
         : PeriodicWork<int>(TimeProvider.System,
-            new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Test:IntervalSeconds"] = "0.05" }).Build(),
+            Interval("Test:IntervalSeconds", "0.05"),
             NullLogger.Instance)
     {
         private readonly SemaphoreSlim _slept = new(0);

@@ -19,27 +19,12 @@ public sealed class BotLaneWorker(
     IServiceScopeFactory scopes, IBotReplyStore store, IOptions<RelayCoreOptions> options, TimeProvider clock, IConfiguration configuration,
     ILogger<BotLaneWorker> logger) : BackgroundService, IBotLane
 {
-    private readonly SemaphoreSlim _wake = new(0, 1);
+    private readonly Hosting.WakeSignal _wake = new();
     private readonly int _width = Math.Max(1, configuration.GetValue("Relay:Bot:Width", 8));
     private readonly TimeSpan _poll = TimeSpan.FromSeconds(Math.Max(1, configuration.GetValue("Relay:Bot:PollSeconds", 10)));
     private readonly HashSet<Task> _running = [];
 
-    public void Wake()
-    {
-        if (_wake.CurrentCount > 0)
-        {
-            return; // already woken (checked first: an exception per bot message would cost more than the wake)
-        }
-
-        try
-        {
-            _wake.Release();
-        }
-        catch (SemaphoreFullException)
-        {
-            // woken meanwhile
-        }
-    }
+    public void Wake() => _wake.Wake();
 
     /// <summary>Replies being worked on by this node now.</summary>
     public int Running
