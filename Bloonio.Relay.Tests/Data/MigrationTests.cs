@@ -10,6 +10,14 @@ namespace Bloonio.Relay.Tests.Data;
 /// <summary>Migrations apply once each, under the advisory lock, and the schema refuses wrong states.</summary>
 public sealed class MigrationTests
 {
+    /// <summary>The shared test database, migrated (run alone, no relay of the suite has started yet to do it).</summary>
+    [OneTimeSetUp]
+    public async Task MigrateAsync()
+    {
+        await using var dataSource = NpgsqlDataSource.Create(TestDatabase.ConnectionString);
+        await new MigrationRunner(dataSource, NullLogger<MigrationRunner>.Instance).RunAsync(default);
+    }
+
     [Test]
     public void ScriptsAreNumberedAndEmbeddedInOrder()
     {
@@ -48,13 +56,13 @@ public sealed class MigrationTests
         TestName = "an unknown tenant status")]
     [TestCase("WITH t AS (INSERT INTO tenants (tenant_id, name, created_at, updated_at) VALUES (gen_random_uuid(), 'x', now(), now()) RETURNING tenant_id), o AS (INSERT INTO operators (operator_id, email, password_hash, created_at) VALUES (gen_random_uuid(), 'm@x.co', 'h', now()) RETURNING operator_id) INSERT INTO operator_memberships (tenant_id, operator_id, display_name, created_at, updated_at) SELECT tenant_id, operator_id, 'a', now(), now() FROM t, o UNION ALL SELECT tenant_id, operator_id, 'b', now(), now() FROM t, o",
         TestName = "two memberships of one operator in one tenant")]
-    [TestCase("WITH t AS (INSERT INTO tenants (tenant_id, name, created_at, updated_at) VALUES (gen_random_uuid(), 'x', now(), now()) RETURNING tenant_id) INSERT INTO tenant_secrets (secret_id, tenant_id, ciphertext, created_at) SELECT gen_random_uuid(), tenant_id, '\\x01', now() FROM t UNION ALL SELECT gen_random_uuid(), tenant_id, '\\x02', now() FROM t",
+    [TestCase("WITH t AS (INSERT INTO tenants (tenant_id, name, created_at, updated_at) VALUES (gen_random_uuid(), 'x', now(), now()) RETURNING tenant_id) INSERT INTO tenant_secrets (secret_id, tenant_id, ciphertext, created_at) SELECT gen_random_uuid(), tenant_id, '\\x01'::bytea, now() FROM t UNION ALL SELECT gen_random_uuid(), tenant_id, '\\x02'::bytea, now() FROM t",
         TestName = "two current secrets for one tenant")]
     [TestCase("WITH t AS (INSERT INTO tenants (tenant_id, name, created_at, updated_at) VALUES (gen_random_uuid(), 'x', now(), now()) RETURNING tenant_id), o AS (INSERT INTO operators (operator_id, email, password_hash, created_at) VALUES (gen_random_uuid(), 'k@x.co', 'h', now()) RETURNING operator_id) INSERT INTO operator_memberships (tenant_id, operator_id, display_name, routing_keys, created_at, updated_at) SELECT tenant_id, operator_id, 'a', '{}', now(), now() FROM t, o",
         TestName = "an empty routing key list instead of null")]
     public void TheSchemaRefuses(string sql)
     {
-        Assert.ThrowsAsync<PostgresException>(async () =>
+        var refused = Assert.ThrowsAsync<PostgresException>(async () =>
         {
             await using var connection = new NpgsqlConnection(TestDatabase.ConnectionString);
             await connection.OpenAsync();
@@ -62,6 +70,40 @@ public sealed class MigrationTests
             await connection.ExecuteAsync(sql, transaction: tx);
             await tx.RollbackAsync();
         });
+        Assert.That(refused!.SqlState, Does.StartWith("23"), "an integrity constraint refused it (not, say, a missing table)");
+    }
+
+    [Test]
+    public async Task ADeletedTenantTakesItsEventsWithIt()
+    {
+        // The event log has no foreign keys on its write path (0025); a tenant deleted by hand still takes its events, their
+        // numbers and its queue entries with it, and leaves another tenant's alone.
+        await using var connection = new NpgsqlConnection(TestDatabase.ConnectionString);
+        await connection.OpenAsync();
+        await using var tx = await connection.BeginTransactionAsync();
+        var (gone, kept) = (Guid.NewGuid(), Guid.NewGuid());
+        foreach (var tenant in new[] { gone, kept })
+        {
+            await connection.ExecuteAsync("""
+                INSERT INTO tenants (tenant_id, name, created_at, updated_at) VALUES (@tenant, 'x', now(), now());
+                WITH e AS (
+                    INSERT INTO events (event_id, tenant_id, type, data, created_at)
+                    SELECT gen_random_uuid(), @tenant, 'message.created', '{}', now() FROM generate_series(1, 3) RETURNING id, tenant_id)
+                , numbered AS (SELECT id, tenant_id, row_number() OVER (ORDER BY id) AS n FROM e)
+                , pending AS (INSERT INTO events_pending (event_row, tenant_id) SELECT id, tenant_id FROM numbered WHERE n = 3)
+                INSERT INTO event_numbers (tenant_id, sequence, event_row) SELECT tenant_id, n, id FROM numbered WHERE n < 3;
+                """, new { tenant }, tx);
+        }
+
+        await connection.ExecuteAsync("DELETE FROM tenants WHERE tenant_id = @gone", new { gone }, tx);
+
+        const string Counts = """
+            SELECT (SELECT count(*) FROM events WHERE tenant_id = @t), (SELECT count(*) FROM event_numbers WHERE tenant_id = @t),
+                   (SELECT count(*) FROM events_pending WHERE tenant_id = @t)
+            """;
+        Assert.That(await connection.QuerySingleAsync<(long, long, long)>(Counts, new { t = gone }, tx), Is.EqualTo((0L, 0L, 0L)));
+        Assert.That(await connection.QuerySingleAsync<(long, long, long)>(Counts, new { t = kept }, tx), Is.EqualTo((3L, 2L, 1L)));
+        await tx.RollbackAsync();
     }
 
     [Test]

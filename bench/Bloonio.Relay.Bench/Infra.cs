@@ -108,7 +108,7 @@ public sealed class PrivatePostgres : IAsyncDisposable
         await Machine.RunAsync($"{Bin}/initdb", ["-D", _dir, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync"], "postgres");
         await Machine.RunAsync($"{Bin}/pg_ctl", ["-D", _dir, "-l", $"{_dir}/log", "-w", "start", "-o",
             $"-p {Port} -k {_dir} -c listen_addresses=127.0.0.1 -c max_connections=400 -c shared_buffers=256MB -c fsync=on -c synchronous_commit=on" +
-            (Statements ? " -c shared_preload_libraries=pg_stat_statements,auto_explain -c pg_stat_statements.track=all" +
+            (Statements ? " -c shared_preload_libraries=pg_stat_statements,auto_explain -c pg_stat_statements.track=all -c pg_stat_statements.track_planning=on" +
                           " -c auto_explain.log_min_duration=5 -c auto_explain.log_analyze=on -c auto_explain.log_buffers=on"
                         : " -c shared_preload_libraries=pg_stat_statements") + " " + ExtraOptions],
             "postgres");
@@ -150,19 +150,19 @@ public sealed class PrivatePostgres : IAsyncDisposable
         await db.OpenAsync();
         await using var command = new NpgsqlCommand("""
             SELECT round(total_exec_time)::bigint, calls, rows, round(total_exec_time * 1000 / GREATEST(calls, 1))::bigint AS us_per_call,
-                   left(regexp_replace(query, '\s+', ' ', 'g'), 150)
+                   plans, round(total_plan_time * 1000 / GREATEST(plans, 1))::bigint AS plan_us, left(regexp_replace(query, '\s+', ' ', 'g'), 150)
             FROM (SELECT * FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 25) by_time
             UNION
             SELECT round(total_exec_time)::bigint, calls, rows, round(total_exec_time * 1000 / GREATEST(calls, 1))::bigint AS us_per_call,
-                   left(regexp_replace(query, '\s+', ' ', 'g'), 150)
+                   plans, round(total_plan_time * 1000 / GREATEST(plans, 1))::bigint AS plan_us, left(regexp_replace(query, '\s+', ' ', 'g'), 150)
             FROM (SELECT * FROM pg_stat_statements ORDER BY calls DESC LIMIT 10) by_calls
             ORDER BY 1 DESC
             """, db);
         await using var reader = await command.ExecuteReaderAsync();
-        var lines = new System.Text.StringBuilder("total_ms calls rows us/call query\n");
+        var lines = new System.Text.StringBuilder("total_ms calls rows us/call plans plan_us/plan query\n");
         while (await reader.ReadAsync())
         {
-            lines.AppendLine($"{reader.GetInt64(0)} {reader.GetInt64(1)} {reader.GetInt64(2)} {reader.GetInt64(3)} {reader.GetString(4)}");
+            lines.AppendLine($"{reader.GetInt64(0)} {reader.GetInt64(1)} {reader.GetInt64(2)} {reader.GetInt64(3)} {reader.GetInt64(4)} {reader.GetInt64(5)} {reader.GetString(6)}");
         }
 
         return lines.ToString();
