@@ -74,10 +74,10 @@ public sealed class MigrationTests
     }
 
     [Test]
-    public async Task ADeletedTenantTakesItsEventsWithIt()
+    public async Task ADeletedTenantTakesItsJournalWithIt()
     {
-        // The event log has no foreign keys on its write path (0025); a tenant deleted by hand still takes its events, their
-        // numbers and its queue entries with it, and leaves another tenant's alone.
+        // The journal has no foreign keys on its write path (0025); a tenant deleted by hand still takes its sessions'
+        // messages, its events, their numbers and its queue entries with it, and leaves another tenant's alone.
         await using var connection = new NpgsqlConnection(TestDatabase.ConnectionString);
         await connection.OpenAsync();
         await using var tx = await connection.BeginTransactionAsync();
@@ -86,6 +86,11 @@ public sealed class MigrationTests
         {
             await connection.ExecuteAsync("""
                 INSERT INTO tenants (tenant_id, name, created_at, updated_at) VALUES (@tenant, 'x', now(), now());
+                WITH s AS (
+                    INSERT INTO sessions (session_id, tenant_id, visitor_id, mode, resume_token_hash, created_at, updated_at)
+                    VALUES (gen_random_uuid(), @tenant, gen_random_uuid(), 'human', decode(md5(gen_random_uuid()::text), 'hex'), now(), now()) RETURNING session_id)
+                INSERT INTO messages (message_id, tenant_id, session_id, seq, sender_type, text, created_at)
+                SELECT gen_random_uuid(), @tenant, session_id, seq, 'visitor', 'hello', now() FROM s, generate_series(1, 2) AS seq;
                 WITH e AS (
                     INSERT INTO events (event_id, tenant_id, type, data, created_at)
                     SELECT gen_random_uuid(), @tenant, 'message.created', '{}', now() FROM generate_series(1, 3) RETURNING id, tenant_id)
@@ -98,11 +103,11 @@ public sealed class MigrationTests
         await connection.ExecuteAsync("DELETE FROM tenants WHERE tenant_id = @gone", new { gone }, tx);
 
         const string Counts = """
-            SELECT (SELECT count(*) FROM events WHERE tenant_id = @t), (SELECT count(*) FROM event_numbers WHERE tenant_id = @t),
-                   (SELECT count(*) FROM events_pending WHERE tenant_id = @t)
+            SELECT (SELECT count(*) FROM messages WHERE tenant_id = @t), (SELECT count(*) FROM events WHERE tenant_id = @t),
+                   (SELECT count(*) FROM event_numbers WHERE tenant_id = @t), (SELECT count(*) FROM events_pending WHERE tenant_id = @t)
             """;
-        Assert.That(await connection.QuerySingleAsync<(long, long, long)>(Counts, new { t = gone }, tx), Is.EqualTo((0L, 0L, 0L)));
-        Assert.That(await connection.QuerySingleAsync<(long, long, long)>(Counts, new { t = kept }, tx), Is.EqualTo((3L, 2L, 1L)));
+        Assert.That(await connection.QuerySingleAsync<(long, long, long, long)>(Counts, new { t = gone }, tx), Is.EqualTo((0L, 0L, 0L, 0L)));
+        Assert.That(await connection.QuerySingleAsync<(long, long, long, long)>(Counts, new { t = kept }, tx), Is.EqualTo((2L, 3L, 2L, 1L)));
         await tx.RollbackAsync();
     }
 
