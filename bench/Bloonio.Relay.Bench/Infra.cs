@@ -328,6 +328,27 @@ public sealed class Server : IAsyncDisposable
 
     public string Url => $"http://127.0.0.1:{Port}";
 
+    /// <summary>The relay's GC so far, from its /metrics (.NET's runtime metrics): seconds paused, gen2 collections.</summary>
+    public async Task<(double PauseSeconds, long Gen2)> GcAsync()
+    {
+        using var http = new HttpClient();
+        var (pause, gen2) = (0.0, 0L);
+        foreach (var line in (await http.GetStringAsync($"{Url}/metrics")).Split('\n'))
+        {
+            var value = line.Split(' ') is [_, var v, ..] && double.TryParse(v, System.Globalization.CultureInfo.InvariantCulture, out var d) ? d : 0;
+            if (line.StartsWith("dotnet_gc_pause_time_seconds"))
+            {
+                pause += value;
+            }
+            else if (line.StartsWith("dotnet_gc_collections") && line.Contains("gen2"))
+            {
+                gen2 += (long)value;
+            }
+        }
+
+        return (pause, gen2);
+    }
+
     public int Pid => _process.Id;
 
     /// <summary>Every server this run started, for the report of their logged errors.</summary>
