@@ -100,7 +100,10 @@ await using (var relay = await Server.StartAsync(relayDll, RelayApi.Environment(
     }
 
     // P2: open loop at half the relay's closed-loop rate, on the relay and on B1.
-    var rate = Math.Max(10, p1.Rate / 2);
+    // BENCH_P2_RATE=n: P2 at n msg/s instead (a diagnostic: the same rate for two versions of the relay).
+    var rate = double.TryParse(Environment.GetEnvironmentVariable("BENCH_P2_RATE"), CultureInfo.InvariantCulture, out var fixedRate)
+        ? fixedRate
+        : Math.Max(10, p1.Rate / 2);
     report.Rate = rate;
     if (options.Runs("p2"))
     {
