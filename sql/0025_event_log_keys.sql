@@ -6,7 +6,8 @@
 -- statements only: the journal's, in the transaction that holds the session's lock (the session's own key to its
 -- tenant stays), and the sequencer's, which takes its event rows from the queue. No message is deleted but by
 -- retention or with its session, no session or event but with its tenant: what the cascades did when a tenant is
--- deleted by hand (the relay deletes none), triggers do.
+-- deleted by hand (the relay deletes none), triggers do. TRUNCATE fires no delete trigger: a tenant truncated away leaves
+-- its journal behind (the sequencer drops its queue entries unnumbered rather than fail on them).
 ALTER TABLE messages DROP CONSTRAINT messages_session_id_fkey;
 ALTER TABLE events DROP CONSTRAINT events_tenant_id_fkey;
 ALTER TABLE events_pending DROP CONSTRAINT events_pending_event_row_fkey;

@@ -16,16 +16,27 @@ public sealed class EventSequencer(NpgsqlDataSource dataSource) : IEventSequence
     private const int Batch = 5000;
     private static readonly long LockKey = 0x626c6f6f6e696f01; // "bloonio" + 1
     private readonly SemaphoreSlim _pass = new(1, 1);
+    private long _begun; // the last catch-up that began (under _pass)
+    private long _finished; // the last catch-up that finished without an error
 
     public async Task<int> CatchUpAsync(CancellationToken ct)
     {
-        // One pass at a time in this process; a caller who waited finds the work done, or does what came after.
-        // A pass numbers every event committed before it began, so another follows only when this one stopped at its
-        // batch's limit: what commits later wakes the sequencer of its own node (a pass that only confirmed there was
-        // nothing left was half of all passes, each a transaction that queued for the cluster-wide lock).
+        // One catch-up at a time in this process. A catch-up numbers every event committed before it began, so a caller
+        // that waited while one began after its call, and finished, has nothing left to ask for: it returns without a
+        // pass of its own (the month's count asks for one every 5 s per tenant, the loop with every wake; without this,
+        // each queued for the cluster-wide lock to find nothing).
+        var needed = Volatile.Read(ref _begun) + 1;
         await _pass.WaitAsync(ct);
         try
         {
+            if (_finished >= needed)
+            {
+                return 0;
+            }
+
+            var generation = ++_begun;
+            // Another pass follows only when this one stopped at its batch's limit: what commits later wakes the sequencer
+            // of its own node (a pass that only confirmed there was nothing left was half of all passes).
             var total = 0;
             int numbered;
             do
@@ -35,6 +46,7 @@ public sealed class EventSequencer(NpgsqlDataSource dataSource) : IEventSequence
             }
             while (numbered == Batch);
 
+            _finished = generation;
             return total;
         }
         finally
@@ -65,7 +77,10 @@ public sealed class EventSequencer(NpgsqlDataSource dataSource) : IEventSequence
             ), pending AS (
                 SELECT event_row, tenant_id, row_number() OVER (PARTITION BY tenant_id ORDER BY event_row) AS n FROM taken
             ), counts AS (
-                SELECT tenant_id, count(*) AS k FROM pending GROUP BY tenant_id
+                -- An entry whose tenant is gone (deleted by hand in a way that fired no trigger: TRUNCATE) leaves the queue
+                -- unnumbered, instead of failing every pass on the counters' key to tenants.
+                SELECT tenant_id, count(*) AS k FROM pending p WHERE EXISTS (SELECT 1 FROM tenants t WHERE t.tenant_id = p.tenant_id)
+                GROUP BY tenant_id
             ), bumped AS (
                 INSERT INTO tenant_event_sequences AS s (tenant_id, last_sequence) SELECT tenant_id, k FROM counts
                 ON CONFLICT (tenant_id) DO UPDATE SET last_sequence = s.last_sequence + EXCLUDED.last_sequence
