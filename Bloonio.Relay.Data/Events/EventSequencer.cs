@@ -64,7 +64,7 @@ public sealed class EventSequencer(NpgsqlDataSource dataSource) : IEventSequence
         // (later scans skip them); a bitmap scan does not, and would read them all again; a sequential scan reads every
         // dead row. So this transaction reads the queue through its primary key only.
         await connection.ExecuteAsync(new CommandDefinition(
-            "SELECT pg_advisory_xact_lock(@LockKey), set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true)",
+            $"SELECT pg_advisory_xact_lock(@LockKey), {Common.IndexPaths.NoScans}",
             new { LockKey }, tx, cancellationToken: ct));
 
         // The oldest committed events of the queue, numbered per tenant in insert order into event_numbers: the event rows

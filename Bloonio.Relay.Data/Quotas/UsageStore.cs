@@ -91,8 +91,7 @@ public sealed class UsageStore(NpgsqlDataSource dataSource, Events.EventCommits 
         // whatever the estimates (the transaction forbids scans and hash or merge joins for itself).
         long count;
         await using (var read = await connection.QueryMultipleAsync(new CommandDefinition($"""
-            SELECT set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true),
-                   set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true);
+            SELECT {Common.IndexPaths.NoScans}, {Common.IndexPaths.NoHashOrMergeJoins};
             SELECT COALESCE((SELECT sum(value) FROM usage_daily
                              WHERE tenant_id = @tenantId AND day >= @from::date AND day < @to::date AND metric IN {MessageMetrics}), 0)
                  + (SELECT count(*) FROM event_numbers n JOIN events e ON e.id = n.event_row

@@ -1,40 +1,19 @@
 using Bloonio.Relay.Data.Events;
-using Bloonio.Relay.Data.Migrations;
 using Bloonio.Relay.Tests.Infrastructure;
 using Dapper;
-using Microsoft.Extensions.Logging.Abstractions;
-using Npgsql;
 using NUnit.Framework;
 
 namespace Bloonio.Relay.Tests.Data;
 
 /// <summary>The sequencer's catch-up, called by many at once (the loop, every month's count), and its queue's strays.</summary>
-public sealed class EventSequencerTests
+public sealed class EventSequencerTests : MigratedDatabaseTestBase
 {
-    private string _connectionString = "";
-    private NpgsqlDataSource _dataSource = null!;
-
-    [OneTimeSetUp]
-    public async Task CreateAsync()
-    {
-        _connectionString = await TestDatabase.CreateExtraAsync("sequencer");
-        _dataSource = NpgsqlDataSource.Create(_connectionString);
-        await new MigrationRunner(_dataSource, NullLogger<MigrationRunner>.Instance).RunAsync(default);
-    }
-
-    [OneTimeTearDown]
-    public async Task DropAsync()
-    {
-        await _dataSource.DisposeAsync();
-        await TestDatabase.DropExtraAsync(_connectionString);
-    }
-
     [Test]
     public async Task ACatchUpReturnsOnlyOnceEverythingCommittedBeforeItsCallIsNumbered()
     {
         // Callers race writers: a caller that returns without a pass of its own (one began after its call and finished)
         // must still find every event committed before its call numbered, and the numbers stay gapless.
-        var sequencer = new EventSequencer(_dataSource);
+        var sequencer = new EventSequencer(DataSource);
         var tenant = await TenantAsync();
         var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
         await Task.WhenAll(Enumerable.Range(0, 8).Select(async caller =>
@@ -43,7 +22,7 @@ public sealed class EventSequencerTests
             {
                 var written = await WriteEventsAsync(tenant, 3);
                 await sequencer.CatchUpAsync(default);
-                await using var connection = await _dataSource.OpenConnectionAsync();
+                await using var connection = await DataSource.OpenConnectionAsync();
                 var unnumbered = await connection.ExecuteScalarAsync<long>(
                     "SELECT count(*) FROM events_pending WHERE event_row = ANY(@written)", new { written });
                 if (unnumbered > 0)
@@ -54,7 +33,7 @@ public sealed class EventSequencerTests
         }));
 
         Assert.That(failures, Is.Empty);
-        await using var db = await _dataSource.OpenConnectionAsync();
+        await using var db = await DataSource.OpenConnectionAsync();
         var (count, max) = await db.QuerySingleAsync<(long, long)>(
             "SELECT count(*), COALESCE(max(sequence), 0) FROM event_numbers WHERE tenant_id = @tenant", new { tenant });
         Assert.That((count, max), Is.EqualTo((240L, 240L)), "gapless 1..240");
@@ -63,7 +42,7 @@ public sealed class EventSequencerTests
     [Test]
     public async Task AQueueEntryWhoseTenantIsGoneLeavesTheQueueAndNumberingGoesOn()
     {
-        var sequencer = new EventSequencer(_dataSource);
+        var sequencer = new EventSequencer(DataSource);
         var tenant = await TenantAsync();
         var gone = Guid.NewGuid(); // events with no tenant row: a tenant truncated away, which fires no delete trigger
         var kept = await WriteEventsAsync(tenant, 2);
@@ -71,7 +50,7 @@ public sealed class EventSequencerTests
 
         await sequencer.CatchUpAsync(default);
 
-        await using var db = await _dataSource.OpenConnectionAsync();
+        await using var db = await DataSource.OpenConnectionAsync();
         Assert.That(await db.ExecuteScalarAsync<long>("SELECT count(*) FROM events_pending WHERE event_row = ANY(@ids)",
             new { ids = kept.Concat(stray).ToArray() }), Is.Zero, "both left the queue");
         Assert.That(await db.ExecuteScalarAsync<long>("SELECT count(*) FROM event_numbers WHERE event_row = ANY(@kept)", new { kept }),
@@ -82,7 +61,7 @@ public sealed class EventSequencerTests
     private async Task<Guid> TenantAsync()
     {
         var tenant = Guid.NewGuid();
-        await using var db = await _dataSource.OpenConnectionAsync();
+        await using var db = await DataSource.OpenConnectionAsync();
         await db.ExecuteAsync("INSERT INTO tenants (tenant_id, name, created_at, updated_at) VALUES (@tenant, 'x', now(), now())", new { tenant });
         return tenant;
     }
@@ -90,7 +69,7 @@ public sealed class EventSequencerTests
     /// <summary>Events and their queue entries, committed, as the journal's writer leaves them.</summary>
     private async Task<long[]> WriteEventsAsync(Guid tenant, int count)
     {
-        await using var db = await _dataSource.OpenConnectionAsync();
+        await using var db = await DataSource.OpenConnectionAsync();
         return (await db.QueryAsync<long>("""
             WITH e AS (
                 INSERT INTO events (event_id, tenant_id, type, data, created_at)

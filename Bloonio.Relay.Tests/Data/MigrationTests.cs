@@ -12,11 +12,7 @@ public sealed class MigrationTests
 {
     /// <summary>The shared test database, migrated (run alone, no relay of the suite has started yet to do it).</summary>
     [OneTimeSetUp]
-    public async Task MigrateAsync()
-    {
-        await using var dataSource = NpgsqlDataSource.Create(TestDatabase.ConnectionString);
-        await new MigrationRunner(dataSource, NullLogger<MigrationRunner>.Instance).RunAsync(default);
-    }
+    public Task MigrateAsync() => TestDatabase.MigrateAsync(TestDatabase.ConnectionString);
 
     [Test]
     public void ScriptsAreNumberedAndEmbeddedInOrder()
@@ -128,9 +124,9 @@ public sealed class MigrationTests
         var connectionString = await TestDatabase.CreateExtraAsync("plans");
         try
         {
-            await using var dataSource = NpgsqlDataSource.Create(connectionString);
-            await new MigrationRunner(dataSource, NullLogger<MigrationRunner>.Instance).RunAsync(default);
-            await using var connection = await dataSource.OpenConnectionAsync();
+            await TestDatabase.MigrateAsync(connectionString);
+            await using var connection = new NpgsqlConnection(connectionString);
+            await connection.OpenAsync();
             await connection.ExecuteAsync("SET enable_seqscan = off; SET enable_bitmapscan = off; SET plan_cache_mode = force_generic_plan");
             foreach (var (query, index) in readers)
             {

@@ -34,6 +34,14 @@ public static class TestDatabase
         return new NpgsqlConnectionStringBuilder(ServerConnectionString) { Database = name }.ConnectionString;
     }
 
+    /// <summary>Applies every migration to that database (as a node does at its start).</summary>
+    public static async Task MigrateAsync(string connectionString)
+    {
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        await new Bloonio.Relay.Data.Migrations.MigrationRunner(dataSource,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<Bloonio.Relay.Data.Migrations.MigrationRunner>.Instance).RunAsync(default);
+    }
+
     public static async Task DropExtraAsync(string connectionString)
     {
         NpgsqlConnection.ClearAllPools();

@@ -1,0 +1,30 @@
+using Npgsql;
+using NUnit.Framework;
+
+namespace Bloonio.Relay.Tests.Infrastructure;
+
+/// <summary>
+/// A fixture with a freshly migrated database of its own, for tests of the data layer that write rows no relay would
+/// (a stray queue entry, events committed and not numbered); dropped after the fixture.
+/// </summary>
+public abstract class MigratedDatabaseTestBase
+{
+    private string _connectionString = "";
+
+    protected NpgsqlDataSource DataSource { get; private set; } = null!;
+
+    [OneTimeSetUp]
+    public async Task CreateMigratedDatabaseAsync()
+    {
+        _connectionString = await TestDatabase.CreateExtraAsync(GetType().Name.ToLowerInvariant());
+        await TestDatabase.MigrateAsync(_connectionString);
+        DataSource = NpgsqlDataSource.Create(_connectionString);
+    }
+
+    [OneTimeTearDown]
+    public async Task DropMigratedDatabaseAsync()
+    {
+        await DataSource.DisposeAsync();
+        await TestDatabase.DropExtraAsync(_connectionString);
+    }
+}
