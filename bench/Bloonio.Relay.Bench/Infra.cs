@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -54,6 +55,11 @@ public static class Machine
 
     public static string LoadAverage() => File.ReadAllText("/proc/loadavg").Trim();
 
+    /// <summary>The machine's memory (MemTotal).</summary>
+    public static long MemoryBytes() =>
+        long.Parse(File.ReadLines("/proc/meminfo").First(l => l.StartsWith("MemTotal:", StringComparison.Ordinal))
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+
     public static string CpuModel() =>
         File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "?";
 
@@ -107,10 +113,10 @@ public sealed class PrivatePostgres : IAsyncDisposable
 
         await Machine.RunAsync($"{Bin}/initdb", ["-D", _dir, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync"], "postgres");
         await Machine.RunAsync($"{Bin}/pg_ctl", ["-D", _dir, "-l", $"{_dir}/log", "-w", "start", "-o",
-            $"-p {Port} -k {_dir} -c listen_addresses=127.0.0.1 -c max_connections=400 -c shared_buffers=256MB -c fsync=on -c synchronous_commit=on" +
+            $"-p {Port} -k {_dir} -c listen_addresses=127.0.0.1 -c max_connections=400 -c shared_buffers={SharedBuffersMegabytes}MB -c fsync=on -c synchronous_commit=on" +
             (Statements ? " -c shared_preload_libraries=pg_stat_statements,auto_explain -c pg_stat_statements.track=all -c pg_stat_statements.track_planning=on" +
                           " -c auto_explain.log_min_duration=5 -c auto_explain.log_analyze=on -c auto_explain.log_buffers=on"
-                        : " -c shared_preload_libraries=pg_stat_statements") + " " + ExtraOptions],
+                        : " -c shared_preload_libraries=pg_stat_statements") + (Wal ? " -c wal_keep_size=4GB" : "") + " " + ExtraOptions],
             "postgres");
         await using var db = new NpgsqlConnection(ConnectionString("postgres"));
         await db.OpenAsync();
@@ -127,6 +133,47 @@ public sealed class PrivatePostgres : IAsyncDisposable
     /// <summary>BENCH_STATEMENTS=1: pg_stat_statements on, and its top statements printed at the end (where PostgreSQL's time goes);
     /// plans of statements slower than 5 ms are kept in /tmp/bloonio-bench-postgres.log.</summary>
     public static bool Statements => Environment.GetEnvironmentVariable("BENCH_STATEMENTS") == "1";
+
+    /// <summary>
+    /// A quarter of the machine's memory, at most 2 GB: PostgreSQL's usual advice for a server of its own. With 256 MB (this
+    /// bench until stop 22) the journal's pages were evicted dirty by the backends and written back by the kernel in bursts
+    /// behind the WAL's fsync: P2's tail in the full run was twice as long (docs/benchmarks.md).
+    /// </summary>
+    public static long SharedBuffersMegabytes =>
+        Math.Clamp(Machine.MemoryBytes() / 4 / (1024 * 1024), 128, 2048);
+
+    /// <summary>BENCH_WAL=1: where P1's WAL goes, by record type and relation (pg_walinspect over the window), printed after P1.</summary>
+    public static bool Wal => Environment.GetEnvironmentVariable("BENCH_WAL") == "1";
+
+    /// <summary>The WAL written between two positions (bytes from 0/0), by resource manager, record type and relation; the
+    /// segments are kept for it (wal_keep_size under BENCH_WAL).</summary>
+    public async Task<string> WalBreakdownAsync(long from, long to, long messages)
+    {
+        await using var db = new NpgsqlConnection(ConnectionString("relay"));
+        await db.OpenAsync();
+        await new NpgsqlCommand("CREATE EXTENSION IF NOT EXISTS pg_walinspect", db).ExecuteNonQueryAsync();
+        await using var command = new NpgsqlCommand("""
+            WITH records AS (
+                SELECT resource_manager, record_type, record_length, fpi_length,
+                       (regexp_match(block_ref, 'rel \d+/\d+/(\d+)'))[1]::oid AS node
+                FROM pg_get_wal_records_info('0/0'::pg_lsn + $1::numeric, '0/0'::pg_lsn + $2::numeric))
+            SELECT resource_manager, record_type, coalesce(c.relname, node::text, '-'), count(*), sum(record_length), sum(fpi_length)
+            FROM records LEFT JOIN pg_class c ON c.relfilenode = records.node
+            GROUP BY 1, 2, 3 ORDER BY 5 DESC LIMIT 30
+            """, db);
+        command.Parameters.AddWithValue(from);
+        command.Parameters.AddWithValue(to);
+        command.CommandTimeout = 300;
+        await using var reader = await command.ExecuteReaderAsync();
+        var lines = new System.Text.StringBuilder($"WAL of P1 ({to - from} bytes, {messages} messages): rmgr type relation records_per_msg bytes_per_msg fpi_bytes_per_msg\n");
+        while (await reader.ReadAsync())
+        {
+            double PerMessage(int i) => Convert.ToDouble(reader.GetValue(i)) / Math.Max(1, messages);
+            lines.AppendLine($"{reader.GetString(0)} {reader.GetString(1)} {reader.GetString(2)} {PerMessage(3):0.00} {PerMessage(4):0} {PerMessage(5):0}");
+        }
+
+        return lines.ToString();
+    }
 
     /// <summary>BENCH_PG_OPTIONS: more server settings for the private PostgreSQL (e.g. "-c log_checkpoints=on"); with
     /// any set, its log is kept in /tmp/bloonio-bench-postgres.log.</summary>

@@ -20,11 +20,12 @@ string Dll(string project, string name) => Path.Combine(root, project, "bin", co
 var relayDll = Dll("Bloonio.Relay.Web", "Bloonio.Relay.Web.dll");
 var baselinesDll = Dll("bench/Bloonio.Relay.Bench.Baselines", "Bloonio.Relay.Bench.Baselines.dll");
 var report = new Report(options);
-report.Note($"machine: {Environment.ProcessorCount} cores, {Machine.CpuModel()}; load average before: {Machine.LoadAverage()}");
+report.Note($"machine: {Environment.ProcessorCount} cores, {Machine.CpuModel()}, {Machine.MemoryBytes() / (1L << 30)} GiB; load average before: {Machine.LoadAverage()}");
 report.Note($"run: {(options.Smoke ? "smoke" : "full")}, {options.Pairs} pairs, windows of {options.Measure.TotalSeconds:0} s after {options.Warmup.TotalSeconds:0} s of warm-up");
 
 await using var postgres = new PrivatePostgres();
 await postgres.StartAsync();
+report.Note($"PostgreSQL: its own instance, shared_buffers {PrivatePostgres.SharedBuffersMegabytes} MB, fsync and synchronous_commit on");
 const string Origin = "https://shop.bench.test";
 const int IdleWarmUp = 50; // connections open before the first measure of P3
 
@@ -263,6 +264,7 @@ async Task<Window> MeasureAsync(string key, string name, Func<Task<List<Pair>>> 
     }
 
     var pairs = await connect();
+    var walMarks = new List<long>();
     try
     {
         Process? trace = null;
@@ -293,12 +295,17 @@ async Task<Window> MeasureAsync(string key, string name, Func<Task<List<Pair>>> 
                 cost["postgres"] = db.CpuSeconds();
                 cost["transactions"] = transactions;
                 cost["wal"] = wal;
+                walMarks.Add(wal);
                 cost["fpi"] = fpi;
             }
 
             return cost;
         });
         Console.Error.WriteLine($"{name}: {window.Rate:0} msg/s");
+        if (PrivatePostgres.Wal && key == "p1" && db is not null && walMarks.Count >= 2)
+        {
+            Console.Error.WriteLine(await db.WalBreakdownAsync(walMarks[0], walMarks[^1], window.Delivered));
+        }
         if (trace is not null)
         {
             await trace.WaitForExitAsync();
