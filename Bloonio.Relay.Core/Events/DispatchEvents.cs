@@ -22,6 +22,9 @@ public sealed class DispatchEventsHandler(
     private const int MaxRounds = 20;
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(60);
 
+    /// <summary>A round's handled batches are advanced at its end, or after this long (well within <see cref="Lease"/>).</summary>
+    private static readonly TimeSpan FlushAfter = TimeSpan.FromSeconds(10);
+
     public async Task<int> Handle(DispatchEventsCommand request, CancellationToken cancellationToken)
     {
         if (request.NumberFirst)
@@ -39,14 +42,8 @@ public sealed class DispatchEventsHandler(
             for (var round = 0; round < MaxRounds; round++)
             {
                 var leases = await cursors.LeaseAsync(consumer.Name, Tenants, clock.GetUtcNow(), Lease, cancellationToken);
-                var more = false;
-                foreach (var lease in leases)
-                {
-                    var (count, full) = await ConsumeAsync(consumer, lease, cancellationToken);
-                    handled += count;
-                    more |= full;
-                }
-
+                var (count, more) = await ConsumeAsync(consumer, leases, cancellationToken);
+                handled += count;
                 if (leases.Count < Tenants && !more)
                 {
                     break;
@@ -57,41 +54,76 @@ public sealed class DispatchEventsHandler(
         return handled;
     }
 
-    /// <returns>How many events the consumer handled, and whether the batch was full (more may be waiting).</returns>
-    private async Task<(int Handled, bool Full)> ConsumeAsync(IEventConsumer consumer, CursorLease lease, CancellationToken cancellationToken)
+    /// <summary>
+    /// One round: the leased tenants' next events read in one statement, each tenant's batch handled on its own (a
+    /// failure backs off that tenant only), and every cursor that moved advanced in one statement, also when the round
+    /// is cut short (what was handled is not handled again after a stop; at least once either way).
+    /// </summary>
+    /// <returns>How many events the consumer handled, and whether some tenant's batch was full (more may be waiting).</returns>
+    private async Task<(int Handled, bool Full)> ConsumeAsync(IEventConsumer consumer, IReadOnlyList<CursorLease> leases,
+        CancellationToken cancellationToken)
     {
-        if (!await consumer.ActiveForAsync(lease.TenantId, cancellationToken))
-        {
-            // Nothing to do for this tenant (no webhook URL, say): past everything numbered so far, unread.
-            await cursors.AdvanceAsync(lease, await cursors.LastSequenceAsync(lease.TenantId, cancellationToken), cancellationToken);
-            return (0, false);
-        }
-
-        var events = await cursors.ReadAsync(lease.TenantId, lease.LastSequence, BatchSize, cancellationToken, consumer.Types);
-        if (events.Count == 0)
-        {
-            await cursors.AdvanceAsync(lease, lease.LastSequence, cancellationToken);
-            return (0, false);
-        }
-
-        var wanted = events.Where(e => consumer.Types is null || consumer.Types.Contains(e.Type)).ToList();
+        var moves = new List<(Guid TenantId, long ToSequence)>();
+        var reading = new List<CursorLease>();
+        var (handled, full) = (0, false);
+        var started = clock.GetUtcNow();
         try
         {
-            if (wanted.Count > 0)
+            foreach (var lease in leases)
             {
-                await consumer.HandleAsync(lease.TenantId, wanted, cancellationToken);
+                if (await consumer.ActiveForAsync(lease.TenantId, cancellationToken))
+                {
+                    reading.Add(lease);
+                }
+                else
+                {
+                    // Nothing to do for this tenant (no webhook URL, say): past everything numbered so far, unread.
+                    moves.Add((lease.TenantId, Math.Max(lease.LastSequence, lease.TenantLastSequence)));
+                }
             }
 
-            await cursors.AdvanceAsync(lease, events[^1].Sequence, cancellationToken);
-            return (wanted.Count, events.Count == BatchSize);
+            var batches = await cursors.ReadManyAsync(reading, BatchSize, consumer.Types, cancellationToken);
+            foreach (var lease in reading)
+            {
+                if (!batches.TryGetValue(lease.TenantId, out var events))
+                {
+                    moves.Add((lease.TenantId, lease.LastSequence)); // the lease released
+                    continue;
+                }
+
+                var wanted = events.Where(e => consumer.Types is null || consumer.Types.Contains(e.Type)).ToList();
+                try
+                {
+                    if (wanted.Count > 0)
+                    {
+                        await consumer.HandleAsync(lease.TenantId, wanted, cancellationToken);
+                    }
+
+                    moves.Add((lease.TenantId, events[^1].Sequence));
+                    handled += wanted.Count;
+                    full |= events.Count == BatchSize;
+                    if (clock.GetUtcNow() - started > FlushAfter)
+                    {
+                        // A slow consumer (a brain taking its time) must not hold what it did past the others' leases.
+                        await cursors.AdvanceManyAsync(consumer.Name, moves, cancellationToken);
+                        moves.Clear();
+                        started = clock.GetUtcNow();
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // Exponential back-off per (consumer, tenant), capped at 10 minutes; the batch is kept.
+                    var delay = TimeSpan.FromSeconds(Math.Min(600, 5 * Math.Pow(2, Math.Min(lease.Attempts, 7))));
+                    logger.LogWarning(ex, "{Consumer} failed for tenant {TenantId}; retrying in {Delay}", consumer.Name, lease.TenantId, delay);
+                    await cursors.FailAsync(lease, ex.Message, clock.GetUtcNow() + delay, cancellationToken);
+                }
+            }
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        finally
         {
-            // Exponential back-off per (consumer, tenant), capped at 10 minutes; the batch is kept.
-            var delay = TimeSpan.FromSeconds(Math.Min(600, 5 * Math.Pow(2, Math.Min(lease.Attempts, 7))));
-            logger.LogWarning(ex, "{Consumer} failed for tenant {TenantId}; retrying in {Delay}", consumer.Name, lease.TenantId, delay);
-            await cursors.FailAsync(lease, ex.Message, clock.GetUtcNow() + delay, cancellationToken);
-            return (0, false);
+            await cursors.AdvanceManyAsync(consumer.Name, moves, CancellationToken.None);
         }
+
+        return (handled, full);
     }
 }

@@ -21,7 +21,8 @@ public interface IEventConsumer
     Task HandleAsync(Guid tenantId, IReadOnlyList<StoredEvent> events, CancellationToken ct);
 }
 
-public sealed record CursorLease(string Consumer, Guid TenantId, long LastSequence, int Attempts);
+/// <param name="TenantLastSequence">The tenant's last numbered event when the lease was taken.</param>
+public sealed record CursorLease(string Consumer, Guid TenantId, long LastSequence, int Attempts, long TenantLastSequence);
 
 public interface IEventCursorStore
 {
@@ -35,10 +36,15 @@ public interface IEventCursorStore
     Task<IReadOnlyList<StoredEvent>> ReadAsync(Guid tenantId, long afterSequence, int limit, CancellationToken ct,
         IReadOnlySet<string>? types = null);
 
-    /// <summary>The tenant's last numbered event (0: none).</summary>
-    Task<long> LastSequenceAsync(Guid tenantId, CancellationToken ct);
+    /// <summary>
+    /// <see cref="ReadAsync"/> for several cursors in one round trip: per tenant, its next <paramref name="limit"/>
+    /// numbered events after its cursor (a tenant with none is left out).
+    /// </summary>
+    Task<IReadOnlyDictionary<Guid, IReadOnlyList<StoredEvent>>> ReadManyAsync(IReadOnlyList<CursorLease> leases, int limit,
+        IReadOnlySet<string>? types, CancellationToken ct);
 
-    Task AdvanceAsync(CursorLease lease, long toSequence, CancellationToken ct);
+    /// <summary>Moves each cursor to its sequence (never back) and releases its lease, in one statement.</summary>
+    Task AdvanceManyAsync(string consumer, IReadOnlyList<(Guid TenantId, long ToSequence)> moves, CancellationToken ct);
 
     Task FailAsync(CursorLease lease, string error, DateTimeOffset retryAt, CancellationToken ct);
 }

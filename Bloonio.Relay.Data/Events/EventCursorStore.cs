@@ -6,18 +6,18 @@ using Npgsql;
 namespace Bloonio.Relay.Data.Events;
 
 /// <summary>
-/// Cursors over the gapless per-tenant event sequence. Events commit in sequence order (the counter row is locked
-/// until commit), so reading "after the cursor" never skips one. Leases with SKIP LOCKED let nodes share the work.
+/// Cursors over the gapless per-tenant event sequence. Events get their numbers after they commit (the sequencer), so
+/// reading "after the cursor" never skips one. Leases with SKIP LOCKED let nodes share the work.
 /// </summary>
 public sealed class EventCursorStore(NpgsqlDataSource dataSource) : IEventCursorStore
 {
     public async Task<IReadOnlyList<CursorLease>> LeaseAsync(string consumer, int limit, DateTimeOffset now, TimeSpan leaseFor, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        var rows = await connection.QueryAsync<(string Consumer, Guid TenantId, long LastSequence, int Attempts)>(new CommandDefinition("""
+        var rows = await connection.QueryAsync<(string Consumer, Guid TenantId, long LastSequence, int Attempts, long TenantLast)>(new CommandDefinition("""
             INSERT INTO event_cursors (consumer, tenant_id) SELECT @consumer, tenant_id FROM tenant_event_sequences ON CONFLICT DO NOTHING;
             WITH due AS (
-                SELECT c.consumer, c.tenant_id FROM event_cursors c
+                SELECT c.consumer, c.tenant_id, s.last_sequence AS tenant_last FROM event_cursors c
                 JOIN tenant_event_sequences s ON s.tenant_id = c.tenant_id
                 WHERE c.consumer = @consumer AND s.last_sequence > c.last_sequence
                   AND (c.leased_until IS NULL OR c.leased_until < @now)
@@ -27,9 +27,9 @@ public sealed class EventCursorStore(NpgsqlDataSource dataSource) : IEventCursor
                 FOR UPDATE OF c SKIP LOCKED)
             UPDATE event_cursors c SET leased_until = @leasedUntil
             FROM due WHERE c.consumer = due.consumer AND c.tenant_id = due.tenant_id
-            RETURNING c.consumer, c.tenant_id, c.last_sequence, c.attempts
+            RETURNING c.consumer, c.tenant_id, c.last_sequence, c.attempts, due.tenant_last
             """, new { consumer, limit, now, leasedUntil = now + leaseFor }, cancellationToken: ct));
-        return rows.Select(r => new CursorLease(r.Consumer, r.TenantId, r.LastSequence, r.Attempts)).ToList();
+        return rows.Select(r => new CursorLease(r.Consumer, r.TenantId, r.LastSequence, r.Attempts, r.TenantLast)).ToList();
     }
 
     /// <summary>
@@ -49,21 +49,56 @@ public sealed class EventCursorStore(NpgsqlDataSource dataSource) : IEventCursor
         return rows.Select(r => new StoredEvent(r.EventId, r.TenantId, r.Sequence, r.Type, r.Data ?? "", DbJson.Utc(r.CreatedAt))).ToList();
     }
 
-    public async Task<long> LastSequenceAsync(Guid tenantId, CancellationToken ct)
+    /// <summary>
+    /// Each tenant's range (after, after + limit] as in <see cref="ReadAsync"/>, all in one statement: a pass over many
+    /// quiet tenants was a read and an update per tenant, a quarter of PostgreSQL's time with 100 tenants.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<Guid, IReadOnlyList<StoredEvent>>> ReadManyAsync(IReadOnlyList<CursorLease> leases, int limit,
+        IReadOnlySet<string>? types, CancellationToken ct)
     {
+        if (leases.Count == 0)
+        {
+            return new Dictionary<Guid, IReadOnlyList<StoredEvent>>();
+        }
+
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        return await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
-            "SELECT last_sequence FROM tenant_event_sequences WHERE tenant_id = @tenantId", new { tenantId }, cancellationToken: ct)) ?? 0;
+        var rows = await connection.QueryAsync<(Guid EventId, Guid TenantId, long Sequence, string Type, string? Data, DateTime CreatedAt)>(new CommandDefinition(ReadManySql,
+            new
+            {
+                tenants = leases.Select(l => l.TenantId).ToArray(), afters = leases.Select(l => l.LastSequence).ToArray(), limit,
+                all = types is null, types = types?.ToArray() ?? [],
+            }, cancellationToken: ct));
+        return rows.GroupBy(r => r.TenantId).ToDictionary(g => g.Key, g => (IReadOnlyList<StoredEvent>)g
+            .Select(r => new StoredEvent(r.EventId, r.TenantId, r.Sequence, r.Type, r.Data ?? "", DbJson.Utc(r.CreatedAt))).ToList());
     }
 
-    public async Task AdvanceAsync(CursorLease lease, long toSequence, CancellationToken ct)
+    /// <summary>The statement of <see cref="ReadManyAsync"/> (its plan is checked: index paths only).</summary>
+    private const string ReadManySql = """
+        SELECT e.event_id, e.tenant_id, n.sequence, e.type, CASE WHEN @all OR e.type = ANY(@types) THEN e.data::text END, e.created_at
+        FROM unnest(@tenants, @afters) AS c(tenant_id, after)
+        CROSS JOIN LATERAL (
+            SELECT n.sequence, n.event_row FROM event_numbers n
+            WHERE n.tenant_id = c.tenant_id AND n.sequence > c.after AND n.sequence <= c.after + @limit
+            ORDER BY n.sequence LIMIT @limit) n
+        JOIN events e ON e.id = n.event_row
+        ORDER BY c.tenant_id, n.sequence
+        """;
+
+    public async Task AdvanceManyAsync(string consumer, IReadOnlyList<(Guid TenantId, long ToSequence)> moves, CancellationToken ct)
     {
+        if (moves.Count == 0)
+        {
+            return;
+        }
+
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await connection.ExecuteAsync(new CommandDefinition("""
-            UPDATE event_cursors SET last_sequence = GREATEST(last_sequence, @toSequence), leased_until = NULL, attempts = 0,
-                                     next_attempt_at = NULL, last_error = NULL
-            WHERE consumer = @Consumer AND tenant_id = @TenantId
-            """, new { toSequence, lease.Consumer, lease.TenantId }, cancellationToken: ct));
+            UPDATE event_cursors c SET last_sequence = GREATEST(c.last_sequence, m.to_sequence), leased_until = NULL, attempts = 0,
+                                       next_attempt_at = NULL, last_error = NULL
+            FROM unnest(@tenants, @sequences) AS m(tenant_id, to_sequence)
+            WHERE c.consumer = @consumer AND c.tenant_id = m.tenant_id
+            """, new { consumer, tenants = moves.Select(m => m.TenantId).ToArray(), sequences = moves.Select(m => m.ToSequence).ToArray() },
+            cancellationToken: ct));
     }
 
     public async Task FailAsync(CursorLease lease, string error, DateTimeOffset retryAt, CancellationToken ct)

@@ -58,14 +58,6 @@ public sealed class EventSequencerTests : MigratedDatabaseTestBase
         Assert.That(await db.ExecuteScalarAsync<long>("SELECT count(*) FROM event_numbers WHERE tenant_id = @gone", new { gone }), Is.Zero);
     }
 
-    private async Task<Guid> TenantAsync()
-    {
-        var tenant = Guid.NewGuid();
-        await using var db = await DataSource.OpenConnectionAsync();
-        await db.ExecuteAsync("INSERT INTO tenants (tenant_id, name, created_at, updated_at) VALUES (@tenant, 'x', now(), now())", new { tenant });
-        return tenant;
-    }
-
     /// <summary>Events and their queue entries, committed, as the journal's writer leaves them.</summary>
     private async Task<long[]> WriteEventsAsync(Guid tenant, int count)
     {

@@ -117,6 +117,9 @@ public sealed class MigrationTests
         [
             ("SELECT e.event_id FROM event_numbers n JOIN events e ON e.id = n.event_row WHERE n.tenant_id = $1 AND n.sequence > $2 AND n.sequence <= $2 + 200 ORDER BY n.sequence LIMIT 200", "event_numbers_pkey"),
             ("SELECT e.event_id FROM event_numbers n JOIN events e ON e.id = n.event_row WHERE n.tenant_id = $1 AND n.sequence > $2 AND n.sequence <= $2 + 200 ORDER BY n.sequence LIMIT 200", "events_row"),
+            // The consumers' read of many tenants at once (EventCursorStore.ReadManyAsync).
+            ("SELECT e.event_id FROM unnest(ARRAY[$1], ARRAY[$2]) AS c(tenant_id, after) CROSS JOIN LATERAL (SELECT n.sequence, n.event_row FROM event_numbers n WHERE n.tenant_id = c.tenant_id AND n.sequence > c.after AND n.sequence <= c.after + 200 ORDER BY n.sequence LIMIT 200) n JOIN events e ON e.id = n.event_row ORDER BY c.tenant_id, n.sequence", "event_numbers_pkey"),
+            ("SELECT e.event_id FROM unnest(ARRAY[$1], ARRAY[$2]) AS c(tenant_id, after) CROSS JOIN LATERAL (SELECT n.sequence, n.event_row FROM event_numbers n WHERE n.tenant_id = c.tenant_id AND n.sequence > c.after AND n.sequence <= c.after + 200 ORDER BY n.sequence LIMIT 200) n JOIN events e ON e.id = n.event_row ORDER BY c.tenant_id, n.sequence", "events_row"),
             ("SELECT event_row FROM events_pending ORDER BY event_row LIMIT 5000", "events_pending_pkey"),
             ("SELECT event_id FROM events WHERE type = 'message.created' AND data ? 'text' AND created_at < $3 LIMIT 1000", "events_message_text"),
             ("SELECT event_id FROM events WHERE type = 'note.created' AND data ? 'text' AND created_at < $3 LIMIT 1000", "events_note_text"),

@@ -1,3 +1,4 @@
+using Dapper;
 using Npgsql;
 using NUnit.Framework;
 
@@ -19,6 +20,15 @@ public abstract class MigratedDatabaseTestBase
         _connectionString = await TestDatabase.CreateExtraAsync(GetType().Name.ToLowerInvariant());
         await TestDatabase.MigrateAsync(_connectionString);
         DataSource = NpgsqlDataSource.Create(_connectionString);
+    }
+
+    /// <summary>A tenant row, nothing else.</summary>
+    protected async Task<Guid> TenantAsync()
+    {
+        var tenant = Guid.NewGuid();
+        await using var db = await DataSource.OpenConnectionAsync();
+        await db.ExecuteAsync("INSERT INTO tenants (tenant_id, name, created_at, updated_at) VALUES (@tenant, 'x', now(), now())", new { tenant });
+        return tenant;
     }
 
     [OneTimeTearDown]
