@@ -85,23 +85,22 @@ public sealed class DispatchEventsHandler(
             var batches = await cursors.ReadManyAsync(reading, BatchSize, consumer.Types, cancellationToken);
             foreach (var lease in reading)
             {
-                if (!batches.TryGetValue(lease.TenantId, out var events))
+                if (!batches.TryGetValue(lease.TenantId, out var batch))
                 {
                     moves.Add((lease.TenantId, lease.LastSequence)); // the lease released
                     continue;
                 }
 
-                var wanted = events.Where(e => consumer.Types is null || consumer.Types.Contains(e.Type)).ToList();
                 try
                 {
-                    if (wanted.Count > 0)
+                    if (batch.Events.Count > 0)
                     {
-                        await consumer.HandleAsync(lease.TenantId, wanted, cancellationToken);
+                        await consumer.HandleAsync(lease.TenantId, batch.Events, cancellationToken);
                     }
 
-                    moves.Add((lease.TenantId, events[^1].Sequence));
-                    handled += wanted.Count;
-                    full |= events.Count == BatchSize;
+                    moves.Add((lease.TenantId, batch.LastSequence));
+                    handled += batch.Events.Count;
+                    full |= batch.Read == BatchSize;
                     if (clock.GetUtcNow() - started > FlushAfter)
                     {
                         // A slow consumer (a brain taking its time) must not hold what it did past the others' leases.

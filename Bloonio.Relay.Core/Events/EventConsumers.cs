@@ -21,6 +21,12 @@ public interface IEventConsumer
     Task HandleAsync(Guid tenantId, IReadOnlyList<StoredEvent> events, CancellationToken ct);
 }
 
+/// <summary>A tenant's next events for a consumer.</summary>
+/// <param name="Events">Those of the consumer's types, in sequence order.</param>
+/// <param name="Read">How many numbered events the batch spanned, of any type.</param>
+/// <param name="LastSequence">The last of them: where the cursor goes once the batch is handled.</param>
+public sealed record EventBatch(IReadOnlyList<StoredEvent> Events, int Read, long LastSequence);
+
 /// <param name="TenantLastSequence">The tenant's last numbered event when the lease was taken.</param>
 public sealed record CursorLease(string Consumer, Guid TenantId, long LastSequence, int Attempts, long TenantLastSequence);
 
@@ -38,9 +44,10 @@ public interface IEventCursorStore
 
     /// <summary>
     /// <see cref="ReadAsync"/> for several cursors in one round trip: per tenant, its next <paramref name="limit"/>
-    /// numbered events after its cursor (a tenant with none is left out).
+    /// numbered events after its cursor, of which only those of <paramref name="types"/> (null: all) come back (a tenant
+    /// with none after its cursor is left out).
     /// </summary>
-    Task<IReadOnlyDictionary<Guid, IReadOnlyList<StoredEvent>>> ReadManyAsync(IReadOnlyList<CursorLease> leases, int limit,
+    Task<IReadOnlyDictionary<Guid, EventBatch>> ReadManyAsync(IReadOnlyList<CursorLease> leases, int limit,
         IReadOnlySet<string>? types, CancellationToken ct);
 
     /// <summary>Moves each cursor to its sequence (never back) and releases its lease, in one statement.</summary>

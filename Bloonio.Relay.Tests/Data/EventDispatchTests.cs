@@ -30,6 +30,10 @@ public sealed class EventDispatchTests : MigratedDatabaseTestBase
             await WriteEventsAsync(id, events);
         }
 
+        // And one with events of no type the recorder reads: its cursor must still move past them.
+        var unread = await TenantAsync();
+        await WriteEventsAsync(unread, 5, firstType: "session.created");
+
         var failing = tenants[3].Id;
         var recorder = new Recorder(failing);
         var handler = new DispatchEventsHandler([recorder, new Inactive()], new EventCursorStore(DataSource), new EventSequencer(DataSource),
@@ -62,7 +66,10 @@ public sealed class EventDispatchTests : MigratedDatabaseTestBase
             Assert.That(cursors["recorder"], Is.EqualTo(("recorder", (long)events, 0, false)), $"tenant {id}: its cursor at its end");
         }
 
-        Assert.That(recorder.Foreign, Is.Empty, "no batch held another tenant's event or an event without its data");
+        Assert.That(recorder.Seen.ContainsKey(unread), Is.False);
+        Assert.That(await db.QuerySingleAsync<long>("SELECT last_sequence FROM event_cursors WHERE tenant_id = @unread AND consumer = 'recorder'",
+            new { unread }), Is.EqualTo(5), "past events it does not read");
+        Assert.That(recorder.Foreign, Is.Empty, "no batch held another tenant's event, an event of another type or one without its data");
         Assert.That(recorder.Seen.ContainsKey(failing), Is.False);
         Assert.That(await handler.Handle(new DispatchEventsCommand(), default), Is.Zero, "a second pass finds nothing left");
     }
@@ -110,18 +117,18 @@ public sealed class EventDispatchTests : MigratedDatabaseTestBase
             throw new AssertionException("an inactive consumer is never handed events");
     }
 
-    /// <summary>Events 1..count of a tenant, one commit each in order (so the sequencer numbers them 1..count), odd ones
-    /// message.created; each carries its number in its data.</summary>
-    private async Task WriteEventsAsync(Guid tenant, int count)
+    /// <summary>Events 1..count of a tenant, committed in order (so the sequencer numbers them 1..count), odd ones
+    /// message.created (or all <paramref name="firstType"/>); each carries its number in its data.</summary>
+    private async Task WriteEventsAsync(Guid tenant, int count, string? firstType = null)
     {
         await using var db = await DataSource.OpenConnectionAsync();
         await db.ExecuteAsync("""
             WITH e AS (
                 INSERT INTO events (event_id, tenant_id, type, data, created_at)
-                SELECT gen_random_uuid(), @tenant, CASE WHEN n % 2 = 1 THEN 'message.created' ELSE 'session.created' END,
+                SELECT gen_random_uuid(), @tenant, COALESCE(@firstType, CASE WHEN n % 2 = 1 THEN 'message.created' ELSE 'session.created' END),
                        jsonb_build_object('n', n), now()
                 FROM generate_series(1, @count) n ORDER BY n RETURNING id, tenant_id)
             INSERT INTO events_pending (event_row, tenant_id) SELECT id, tenant_id FROM e
-            """, new { tenant, count });
+            """, new { tenant, count, firstType });
     }
 }
