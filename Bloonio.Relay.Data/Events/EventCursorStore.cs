@@ -63,35 +63,39 @@ public sealed class EventCursorStore(NpgsqlDataSource dataSource) : IEventCursor
 
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         var rows = await connection.QueryAsync<(Guid EventId, Guid TenantId, long Sequence, string Type, string? Data, DateTime CreatedAt,
-            bool Wanted, int Read, long Last)>(new CommandDefinition(ReadManySql,
+            bool Wanted, long Last)>(new CommandDefinition(ReadManySql,
             new
             {
-                tenants = leases.Select(l => l.TenantId).ToArray(), afters = leases.Select(l => l.LastSequence).ToArray(), limit,
+                cursors = System.Text.Json.JsonSerializer.Serialize(leases.Select(l => new { t = l.TenantId, a = l.LastSequence })), limit,
                 all = types is null, types = types?.ToArray() ?? [],
             }, cancellationToken: ct));
+        var after = leases.ToDictionary(l => l.TenantId, l => l.LastSequence);
         return rows.GroupBy(r => r.TenantId).ToDictionary(g => g.Key, g => new EventBatch(
-            g.Where(r => r.Wanted).Select(r => new StoredEvent(r.EventId, r.TenantId, r.Sequence, r.Type, r.Data ?? "", DbJson.Utc(r.CreatedAt))).ToList(),
-            g.First().Read, g.First().Last));
+            g.Where(r => r.Wanted).OrderBy(r => r.Sequence)
+                .Select(r => new StoredEvent(r.EventId, r.TenantId, r.Sequence, r.Type, r.Data ?? "", DbJson.Utc(r.CreatedAt))).ToList(),
+            (int)(g.First().Last - after[g.Key]), g.First().Last));
     }
 
     /// <summary>
     /// The statement of <see cref="ReadManyAsync"/> (its plan is checked: index paths only). Of each tenant's range, the
-    /// events of the consumer's types come back, and the range's last one whatever its type (where its cursor goes):
-    /// the ticket consumer, which wants escalations only, no longer gets a row per message.
+    /// events of the consumer's types come back, and the range's last one whatever its type (where its cursor goes): the
+    /// ticket consumer, which wants escalations only, no longer gets a row per message. The sequence has no gap, so the
+    /// range ends at the tenant's last number or at after + limit, whichever comes first (the counter and the numbers
+    /// change in one transaction): no count, no sort. The cursors come as one JSON document, not as arrays: the planner
+    /// sizes a constant array, so with arrays every call was planned anew (a custom plan for one tenant looked cheaper
+    /// than the generic one), 240 µs a call.
     /// </summary>
     private const string ReadManySql = """
-        SELECT event_id, tenant_id, sequence, type, data, created_at, wanted, read, last FROM (
-            SELECT e.event_id, c.tenant_id, n.sequence, e.type, e.created_at, @all OR e.type = ANY(@types) AS wanted,
-                   CASE WHEN @all OR e.type = ANY(@types) THEN e.data::text END AS data,
-                   count(*) OVER (PARTITION BY c.tenant_id)::int AS read, max(n.sequence) OVER (PARTITION BY c.tenant_id) AS last
-            FROM unnest(@tenants, @afters) AS c(tenant_id, after)
-            CROSS JOIN LATERAL (
-                SELECT n.sequence, n.event_row FROM event_numbers n
-                WHERE n.tenant_id = c.tenant_id AND n.sequence > c.after AND n.sequence <= c.after + @limit
-                ORDER BY n.sequence LIMIT @limit) n
-            JOIN events e ON e.id = n.event_row) batch
-        WHERE wanted OR sequence = last
-        ORDER BY tenant_id, sequence
+        SELECT e.event_id, c.t, n.sequence, e.type, CASE WHEN @all OR e.type = ANY(@types) THEN e.data::text END, e.created_at,
+               @all OR e.type = ANY(@types), LEAST(c.a + @limit, s.last_sequence)
+        FROM jsonb_to_recordset(@cursors::jsonb) AS c(t uuid, a bigint)
+        JOIN tenant_event_sequences s ON s.tenant_id = c.t
+        CROSS JOIN LATERAL (
+            SELECT n.sequence, n.event_row FROM event_numbers n
+            WHERE n.tenant_id = c.t AND n.sequence > c.a AND n.sequence <= c.a + @limit
+            ORDER BY n.sequence LIMIT @limit) n
+        JOIN events e ON e.id = n.event_row
+        WHERE @all OR e.type = ANY(@types) OR n.sequence = LEAST(c.a + @limit, s.last_sequence)
         """;
 
     public async Task AdvanceManyAsync(string consumer, IReadOnlyList<(Guid TenantId, long ToSequence)> moves, CancellationToken ct)
