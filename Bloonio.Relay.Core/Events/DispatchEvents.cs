@@ -82,7 +82,7 @@ public sealed class DispatchEventsHandler(
                 }
             }
 
-            var batches = await cursors.ReadManyAsync(reading, BatchSize, consumer.Types, cancellationToken);
+            var batches = await cursors.ReadManyAsync(reading, BatchSize, consumer.Types, cancellationToken, consumer.DataPath);
             foreach (var lease in reading)
             {
                 if (!batches.TryGetValue(lease.TenantId, out var batch))

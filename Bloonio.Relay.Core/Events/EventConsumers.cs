@@ -14,6 +14,12 @@ public interface IEventConsumer
     /// <summary>The event types it reads (null: every type); the others are passed over without reading their data.</summary>
     IReadOnlySet<string>? Types { get; }
 
+    /// <summary>
+    /// The part of each event's data it reads, as a path of keys (null: all of it); its events' <see cref="StoredEvent.DataJson"/>
+    /// then holds that part only (JSON null where an event has none). Usage reads a message's sender, not its text.
+    /// </summary>
+    IReadOnlyList<string>? DataPath => null;
+
     /// <summary>Whether it has anything to do for the tenant at all; when not, its cursor moves to the end unread.</summary>
     Task<bool> ActiveForAsync(Guid tenantId, CancellationToken ct) => Task.FromResult(true);
 
@@ -48,7 +54,7 @@ public interface IEventCursorStore
     /// with none after its cursor is left out).
     /// </summary>
     Task<IReadOnlyDictionary<Guid, EventBatch>> ReadManyAsync(IReadOnlyList<CursorLease> leases, int limit,
-        IReadOnlySet<string>? types, CancellationToken ct);
+        IReadOnlySet<string>? types, CancellationToken ct, IReadOnlyList<string>? dataPath = null);
 
     /// <summary>Moves each cursor to its sequence (never back) and releases its lease, in one statement.</summary>
     Task AdvanceManyAsync(string consumer, IReadOnlyList<(Guid TenantId, long ToSequence)> moves, CancellationToken ct);

@@ -52,6 +52,9 @@ public sealed class UsageConsumer(IUsageStore store, Tenants.ITenantRepository t
 
     public IReadOnlySet<string>? Types { get; } = new HashSet<string> { EventTypes.MessageCreated, EventTypes.SessionCreated, EventTypes.SessionEscalated };
 
+    /// <summary>A message's sender only (who wrote it is what is metered), not its text.</summary>
+    public IReadOnlyList<string>? DataPath { get; } = ["sender"];
+
     public async Task HandleAsync(Guid tenantId, IReadOnlyList<StoredEvent> events, CancellationToken ct)
     {
         var limit = quotas.Value.For((await tenants.GetAsync(tenantId, ct))?.Quotas ?? new Tenants.TenantQuotas()).MessagesPerMonth;
@@ -64,10 +67,10 @@ public sealed class UsageConsumer(IUsageStore store, Tenants.ITenantRepository t
         switch (e.Type)
         {
             case EventTypes.MessageCreated:
-                using (var data = JsonDocument.Parse(e.DataJson))
+                using (var sender = JsonDocument.Parse(e.DataJson))
                 {
-                    var sender = data.RootElement.GetProperty("sender").GetProperty("type").GetString();
-                    yield return new UsageIncrement(e.Sequence, day, sender switch
+                    var type = sender.RootElement.ValueKind == JsonValueKind.Object && sender.RootElement.TryGetProperty("type", out var t) ? t.GetString() : null;
+                    yield return new UsageIncrement(e.Sequence, day, type switch
                     {
                         "visitor" => UsageMetrics.VisitorMessages,
                         "operator" => UsageMetrics.OperatorMessages,
