@@ -7,6 +7,7 @@
 #          --only p1,p4 (some scenarios) --trace p4 (a perf profile of that window in /tmp/bench-p4.perf.data; --trace p3: heap dumps;
 #          --trace widget/sessions: a perf profile of that P5 window)
 #          BENCH_STATEMENTS=1 (PostgreSQL's top statements, and plans of slow ones in /tmp/bloonio-bench-postgres.log)
+#          BENCH_GCLOG=/tmp/gc (every GC pause of each server and of the load generator, with its clock, in /tmp/gc.PID)
 #          BENCH_WAL=1 (P1's WAL by record type and relation, from pg_walinspect)
 #          BENCH_P2_RATE=n (P2 at n msg/s instead of half of P1: two versions of the relay at one rate)
 set -euo pipefail

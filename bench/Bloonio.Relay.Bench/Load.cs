@@ -230,7 +230,36 @@ public static class Load
         var startUtc = DateTime.UtcNow.AddSeconds(0.5);
         var recorded = start + (long)(warmUp.TotalSeconds * Stopwatch.Frequency);
         var end = recorded + (long)(duration.TotalSeconds * Stopwatch.Frequency);
-        var inflight = new ConcurrentBag<Task>();
+        // In flight: a count, not a list of every send's task. Holding all of a run's tasks (about 100 000) kept them alive
+        // through every collection, so the generator's own GC paused it 12–21 ms at a time, and each pause was measured as
+        // the server's latency (BENCH_GCLOG lined them up with the tail's spikes).
+        var pending = 1; // the streams' own, released once every send is scheduled
+        var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Exception? failure = null;
+
+        void Release()
+        {
+            if (Interlocked.Decrement(ref pending) == 0)
+            {
+                drained.TrySetResult();
+            }
+        }
+
+        async Task MeasureAndRelease(Pair pair, bool fromVisitor, long scheduled)
+        {
+            try
+            {
+                await Measure(pair, fromVisitor, scheduled);
+            }
+            catch (Exception ex)
+            {
+                Interlocked.CompareExchange(ref failure, ex, null);
+            }
+            finally
+            {
+                Release();
+            }
+        }
 
         async Task Stream(int index, Pair pair, bool fromVisitor)
         {
@@ -249,7 +278,8 @@ public static class Load
                     await Task.Delay(wait);
                 }
 
-                inflight.Add(Measure(pair, fromVisitor, scheduled));
+                Interlocked.Increment(ref pending);
+                _ = MeasureAndRelease(pair, fromVisitor, scheduled);
             }
         }
 
@@ -270,7 +300,13 @@ public static class Load
         }
 
         await Task.WhenAll(streams.Select((s, i) => Stream(i, s.Pair, s.FromVisitor)));
-        await Task.WhenAll(inflight);
+        Release();
+        await drained.Task;
+        if (failure is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+        }
+
         var sorted = latencies.OrderBy(l => l).ToArray();
         if (TimelineFile is not null)
         {

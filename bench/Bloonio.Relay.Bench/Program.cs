@@ -14,6 +14,7 @@ if (options.Trace is not null)
 }
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+GcLog.StartIfAsked(); // BENCH_GCLOG: the load generator's own GC pauses too
 var root = Machine.RepositoryRoot();
 var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name; // bin/<Configuration>/net10.0
 string Dll(string project, string name) => Path.Combine(root, project, "bin", configuration, "net10.0", name);
