@@ -8,7 +8,8 @@
 #          --trace widget/sessions: a perf profile of that P5 window)
 #          BENCH_STATEMENTS=1 (PostgreSQL's top statements, and plans of slow ones in /tmp/bloonio-bench-postgres.log)
 #          BENCH_GCLOG=/tmp/gc (every GC pause of each server and of the load generator, with its clock, in /tmp/gc.PID)
-#          BENCH_WAL=1 (P1's WAL by record type and relation, from pg_walinspect)
+#          BENCH_WAL=1 (P1's WAL by record type and relation, from pg_walinspect; it keeps the WAL, so new segments are
+#          created rather than recycled: a run for the breakdown, not for latency)
 #          BENCH_P2_RATE=n (P2 at n msg/s instead of half of P1: two versions of the relay at one rate)
 set -euo pipefail
 cd "$(dirname "$0")/.."

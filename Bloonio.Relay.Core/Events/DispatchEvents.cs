@@ -101,13 +101,6 @@ public sealed class DispatchEventsHandler(
                     moves.Add((lease.TenantId, batch.LastSequence));
                     handled += batch.Events.Count;
                     full |= batch.Read == BatchSize;
-                    if (clock.GetUtcNow() - started > FlushAfter)
-                    {
-                        // A slow consumer (a brain taking its time) must not hold what it did past the others' leases.
-                        await cursors.AdvanceManyAsync(consumer.Name, moves, cancellationToken);
-                        moves.Clear();
-                        started = clock.GetUtcNow();
-                    }
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -116,11 +109,29 @@ public sealed class DispatchEventsHandler(
                     logger.LogWarning(ex, "{Consumer} failed for tenant {TenantId}; retrying in {Delay}", consumer.Name, lease.TenantId, delay);
                     await cursors.FailAsync(lease, ex.Message, clock.GetUtcNow() + delay, cancellationToken);
                 }
+
+                if (clock.GetUtcNow() - started > FlushAfter)
+                {
+                    // A slow consumer (a brain taking its time) must not hold what it did past the others' leases.
+                    await cursors.AdvanceManyAsync(consumer.Name, moves, cancellationToken);
+                    moves.Clear();
+                    started = clock.GetUtcNow();
+                }
             }
         }
         finally
         {
-            await cursors.AdvanceManyAsync(consumer.Name, moves, CancellationToken.None);
+            // Also when the round was cut short (a stop): what was handled is not handled again. Bounded, and never in
+            // place of the round's own exception (the leases of what was not advanced run out after Lease).
+            try
+            {
+                using var bounded = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                await cursors.AdvanceManyAsync(consumer.Name, moves, bounded.Token);
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning(ex, "{Consumer} could not advance {Count} cursors; their batches come again after the lease", consumer.Name, moves.Count);
+            }
         }
 
         return (handled, full);

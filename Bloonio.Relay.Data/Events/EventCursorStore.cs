@@ -105,6 +105,7 @@ public sealed class EventCursorStore(NpgsqlDataSource dataSource) : IEventCursor
             return;
         }
 
+        moves = moves.OrderBy(m => m.TenantId).ToList(); // one lock order for every node (two rounds may share a tenant whose lease ran out)
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await connection.ExecuteAsync(new CommandDefinition("""
             UPDATE event_cursors c SET last_sequence = GREATEST(c.last_sequence, m.to_sequence), leased_until = NULL, attempts = 0,

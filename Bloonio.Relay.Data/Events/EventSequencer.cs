@@ -1,5 +1,7 @@
 using Bloonio.Relay.Core.Events;
 using Dapper;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
 namespace Bloonio.Relay.Data.Events;
@@ -11,14 +13,19 @@ namespace Bloonio.Relay.Data.Events;
 /// transaction; a pass moves the oldest committed ones to <c>event_numbers</c> (the event rows are never updated). Readers
 /// (the feed, the consumers) read numbered events only, so they never see a number followed later by a smaller one.
 /// </summary>
-public sealed class EventSequencer(NpgsqlDataSource dataSource) : IEventSequencer
+public sealed class EventSequencer(NpgsqlDataSource dataSource, ILogger<EventSequencer>? logger = null) : IEventSequencer
 {
+    private readonly ILogger _logger = logger ?? NullLogger<EventSequencer>.Instance;
     private const int Batch = 5000;
     private static readonly long LockKey = 0x626c6f6f6e696f01; // "bloonio" + 1
     private readonly SemaphoreSlim _pass = new(1, 1);
     private long _begun; // the last catch-up that began (under _pass)
     private long _finished; // the last catch-up that finished without an error
-    private long _sinceVacuum; // events this process numbered since it last vacuumed the queue
+    private long _sinceVacuum; // events this process numbered since it last vacuumed the queue (under _pass)
+    private int _vacuuming; // 1 while a vacuum of the queue runs
+
+    /// <summary>The last vacuum of the queue this process started (a completed task when none): for tests.</summary>
+    public Task Vacuuming { get; private set; } = Task.CompletedTask;
 
     /// <summary>The queue is vacuumed by the sequencer after this many events (see <see cref="VacuumQueueAsync"/>).</summary>
     public const int VacuumEvery = 20_000;
@@ -52,10 +59,11 @@ public sealed class EventSequencer(NpgsqlDataSource dataSource) : IEventSequence
 
             _finished = generation;
             _sinceVacuum += total;
-            if (_sinceVacuum >= VacuumEvery)
+            if (_sinceVacuum >= VacuumEvery && Interlocked.CompareExchange(ref _vacuuming, 1, 0) == 0)
             {
+                // In the background: no caller (a feed's read, the month's count) waits for it, and no caller's token cancels it.
                 _sinceVacuum = 0;
-                await VacuumQueueAsync(ct);
+                Vacuuming = Task.Run(VacuumQueueAsync, CancellationToken.None);
             }
 
             return total;
@@ -72,12 +80,25 @@ public sealed class EventSequencer(NpgsqlDataSource dataSource) : IEventSequence
     /// table at most once a minute (autovacuum_naptime). At 10 000 messages a second that was 600 000 dead entries, a
     /// pass of 25 ms instead of 2, every pass, until autovacuum came (PostgreSQL's log under the bench's P2). So the
     /// sequencer vacuums its queue itself every <see cref="VacuumEvery"/> events: the queue is small, a few ms. SKIP_LOCKED:
-    /// a node whose colleague (or autovacuum) is vacuuming it goes on.
+    /// a node whose colleague (or autovacuum) is vacuuming it goes on. TRUNCATE false: giving the queue's empty tail pages
+    /// back would take a lock that stops every writer of events. A failure is logged and the next vacuum comes
+    /// <see cref="VacuumEvery"/> events later (autovacuum is still there).
     /// </summary>
-    private async Task VacuumQueueAsync(CancellationToken ct)
+    private async Task VacuumQueueAsync()
     {
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
-        await connection.ExecuteAsync(new CommandDefinition("VACUUM (SKIP_LOCKED) events_pending", commandTimeout: 300, cancellationToken: ct));
+        try
+        {
+            await using var connection = await dataSource.OpenConnectionAsync();
+            await connection.ExecuteAsync(new CommandDefinition("VACUUM (SKIP_LOCKED, TRUNCATE false) events_pending", commandTimeout: 120));
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException)
+        {
+            _logger.LogWarning(ex, "Vacuuming the event queue failed; autovacuum will see to it");
+        }
+        finally
+        {
+            Volatile.Write(ref _vacuuming, 0);
+        }
     }
 
     /// <returns>How many events were numbered; 0 when none was pending.</returns>

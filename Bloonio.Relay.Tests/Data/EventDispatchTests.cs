@@ -22,7 +22,7 @@ public sealed class EventDispatchTests : MigratedDatabaseTestBase
         var tenants = new List<(Guid Id, int Events)>();
         for (var i = 0; i < 60; i++)
         {
-            tenants.Add((await TenantAsync(), i == 7 ? 450 : i % 5 * 2));
+            tenants.Add((await TenantAsync(), i == 7 ? 450 : 1 + i % 5 * 2));
         }
 
         foreach (var (id, events) in tenants)

@@ -113,7 +113,7 @@ public sealed class PrivatePostgres : IAsyncDisposable
 
         await Machine.RunAsync($"{Bin}/initdb", ["-D", _dir, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync"], "postgres");
         await Machine.RunAsync($"{Bin}/pg_ctl", ["-D", _dir, "-l", $"{_dir}/log", "-w", "start", "-o",
-            $"-p {Port} -k {_dir} -c listen_addresses=127.0.0.1 -c max_connections=400 -c shared_buffers={SharedBuffersMegabytes}MB -c fsync=on -c synchronous_commit=on" +
+            $"-p {Port} -k {_dir} -c listen_addresses=127.0.0.1 -c max_connections=400 -c shared_buffers={SharedBuffersMegabytes}MB -c fsync=on -c synchronous_commit=on -c min_wal_size=1GB" +
             (Statements ? " -c shared_preload_libraries=pg_stat_statements,auto_explain -c pg_stat_statements.track=all -c pg_stat_statements.track_planning=on" +
                           " -c auto_explain.log_min_duration=5 -c auto_explain.log_analyze=on -c auto_explain.log_buffers=on"
                         : " -c shared_preload_libraries=pg_stat_statements") + (Wal ? " -c wal_keep_size=4GB" : "") + " " + ExtraOptions],
@@ -185,8 +185,6 @@ public sealed class PrivatePostgres : IAsyncDisposable
     /// </summary>
     private static async Task WarmWalAsync(NpgsqlConnection db)
     {
-        await new NpgsqlCommand("ALTER SYSTEM SET min_wal_size = '1GB'", db).ExecuteNonQueryAsync();
-        await new NpgsqlCommand("SELECT pg_reload_conf()", db).ExecuteNonQueryAsync();
         await using var warm = new NpgsqlCommand("""
             DO $$ BEGIN
                 FOR i IN 1..64 LOOP
