@@ -74,6 +74,58 @@ public sealed class EventDispatchTests : MigratedDatabaseTestBase
         Assert.That(await handler.Handle(new DispatchEventsCommand(), default), Is.Zero, "a second pass finds nothing left");
     }
 
+    [Test]
+    public async Task ARoundOfASlowConsumerAdvancesWhatItHandledBeforeItEnds()
+    {
+        // A consumer taking its time (a brain) must not hold what it did until the round's end, past the others' leases:
+        // after 10 s of a round, the cursors handled so far are advanced. Here each batch takes 11 s of a stepped clock.
+        var tenants = new List<Guid>();
+        for (var i = 0; i < 3; i++)
+        {
+            tenants.Add(await TenantAsync());
+            await WriteEventsAsync(tenants[^1], 1);
+        }
+
+        var clock = new SteppingClock(DateTimeOffset.UtcNow);
+        var slow = new Slow(DataSource, clock, tenants);
+        var handler = new DispatchEventsHandler([slow], new EventCursorStore(DataSource), new EventSequencer(DataSource), clock,
+            NullLogger<DispatchEventsHandler>.Instance);
+
+        Assert.That(await handler.Handle(new DispatchEventsCommand(), default), Is.EqualTo(3));
+        Assert.That(slow.AdvancedBefore, Is.EqualTo(new[] { 0, 1, 2 }),
+            "when each batch began, every batch handled before it (11 s each) had its cursor advanced");
+    }
+
+    /// <summary>A clock that moves only when told.</summary>
+    private sealed class SteppingClock(DateTimeOffset start) : TimeProvider
+    {
+        private DateTimeOffset _now = start;
+
+        public override DateTimeOffset GetUtcNow() => _now;
+
+        public void Advance(TimeSpan by) => _now += by;
+    }
+
+    /// <summary>Takes 11 s of the clock per batch, and notes how many of this consumer's cursors had moved when it began.</summary>
+    private sealed class Slow(Npgsql.NpgsqlDataSource dataSource, SteppingClock clock, List<Guid> mine) : IEventConsumer
+    {
+        public List<int> AdvancedBefore { get; } = [];
+
+        public string Name => "slow";
+
+        public IReadOnlySet<string>? Types => null;
+
+        public Task<bool> ActiveForAsync(Guid tenantId, CancellationToken ct) => Task.FromResult(mine.Contains(tenantId)); // not the other test's
+
+        public async Task HandleAsync(Guid tenantId, IReadOnlyList<StoredEvent> events, CancellationToken ct)
+        {
+            await using var db = await dataSource.OpenConnectionAsync(ct);
+            AdvancedBefore.Add(await db.ExecuteScalarAsync<int>(
+                "SELECT count(*) FROM event_cursors WHERE consumer = 'slow' AND last_sequence > 0 AND tenant_id = ANY(@mine)", new { mine = mine.ToArray() }));
+            clock.Advance(TimeSpan.FromSeconds(11));
+        }
+    }
+
     private sealed class Recorder(Guid failing) : IEventConsumer
     {
         public ConcurrentDictionary<Guid, ConcurrentQueue<long>> Seen { get; } = new();
