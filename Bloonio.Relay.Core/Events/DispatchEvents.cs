@@ -77,8 +77,9 @@ public sealed class DispatchEventsHandler(
                 }
                 else
                 {
-                    // Nothing to do for this tenant (no webhook URL, say): past everything numbered so far, unread.
-                    moves.Add((lease.TenantId, Math.Max(lease.LastSequence, lease.TenantLastSequence)));
+                    // Nothing to do for this tenant (no webhook URL, say): past everything numbered so far, unread (a lease
+                    // is taken only when the tenant's last number is past the cursor).
+                    moves.Add((lease.TenantId, lease.TenantLastSequence));
                 }
             }
 

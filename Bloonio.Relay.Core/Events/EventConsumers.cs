@@ -41,17 +41,13 @@ public interface IEventCursorStore
     /// <summary>Leases up to <paramref name="limit"/> (consumer, tenant) cursors that have events to read and are due.</summary>
     Task<IReadOnlyList<CursorLease>> LeaseAsync(string consumer, int limit, DateTimeOffset now, TimeSpan leaseFor, CancellationToken ct);
 
-    /// <summary>
-    /// The next <paramref name="limit"/> numbered events after the cursor; the data of events not in
-    /// <paramref name="types"/> (null: all) is left out (empty).
-    /// </summary>
-    Task<IReadOnlyList<StoredEvent>> ReadAsync(Guid tenantId, long afterSequence, int limit, CancellationToken ct,
-        IReadOnlySet<string>? types = null);
+    /// <summary>The next <paramref name="limit"/> numbered events after the cursor, whole (the feed).</summary>
+    Task<IReadOnlyList<StoredEvent>> ReadAsync(Guid tenantId, long afterSequence, int limit, CancellationToken ct);
 
     /// <summary>
     /// <see cref="ReadAsync"/> for several cursors in one round trip: per tenant, its next <paramref name="limit"/>
-    /// numbered events after its cursor, of which only those of <paramref name="types"/> (null: all) come back (a tenant
-    /// with none after its cursor is left out).
+    /// numbered events after its cursor, of which only those of <paramref name="types"/> (null: all) come back, with
+    /// only the <paramref name="dataPath"/> part of their data (a tenant with none after its cursor is left out).
     /// </summary>
     Task<IReadOnlyDictionary<Guid, EventBatch>> ReadManyAsync(IReadOnlyList<CursorLease> leases, int limit,
         IReadOnlySet<string>? types, CancellationToken ct, IReadOnlyList<string>? dataPath = null);

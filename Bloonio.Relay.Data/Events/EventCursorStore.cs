@@ -37,16 +37,15 @@ public sealed class EventCursorStore(NpgsqlDataSource dataSource) : IEventCursor
     /// events lie in (after, after + limit]: the range bounds the read whatever plan the statistics suggest (a young
     /// table's stale estimate once made this a bitmap scan and a sort of every event past the cursor).
     /// </summary>
-    public async Task<IReadOnlyList<StoredEvent>> ReadAsync(Guid tenantId, long afterSequence, int limit, CancellationToken ct,
-        IReadOnlySet<string>? types = null)
+    public async Task<IReadOnlyList<StoredEvent>> ReadAsync(Guid tenantId, long afterSequence, int limit, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        var rows = await connection.QueryAsync<(Guid EventId, Guid TenantId, long Sequence, string Type, string? Data, DateTime CreatedAt)>(new CommandDefinition("""
-            SELECT e.event_id, e.tenant_id, n.sequence, e.type, CASE WHEN @all OR e.type = ANY(@types) THEN e.data::text END, e.created_at
+        var rows = await connection.QueryAsync<(Guid EventId, Guid TenantId, long Sequence, string Type, string Data, DateTime CreatedAt)>(new CommandDefinition("""
+            SELECT e.event_id, e.tenant_id, n.sequence, e.type, e.data::text, e.created_at
             FROM event_numbers n JOIN events e ON e.id = n.event_row
             WHERE n.tenant_id = @tenantId AND n.sequence > @afterSequence AND n.sequence <= @afterSequence + @limit ORDER BY n.sequence LIMIT @limit
-            """, new { tenantId, afterSequence, limit, all = types is null, types = types?.ToArray() ?? [] }, cancellationToken: ct));
-        return rows.Select(r => new StoredEvent(r.EventId, r.TenantId, r.Sequence, r.Type, r.Data ?? "", DbJson.Utc(r.CreatedAt))).ToList();
+            """, new { tenantId, afterSequence, limit }, cancellationToken: ct));
+        return rows.Select(r => new StoredEvent(r.EventId, r.TenantId, r.Sequence, r.Type, r.Data, DbJson.Utc(r.CreatedAt))).ToList();
     }
 
     /// <summary>

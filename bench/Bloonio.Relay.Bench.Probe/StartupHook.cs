@@ -37,34 +37,59 @@ internal static class StartupHook
 }
 
 /// <summary>
-/// BENCH_GCLOG=prefix: every pause of this process's GC, as "clock pause_ms gen0 gen1 gen2" lines in prefix.pid (a thread
-/// polls the total pause time every 2 ms), to line up with BENCH_TIMELINE's latencies. The bench's load generator runs it
-/// too (its file is prefix.pid of the bench).
+/// BENCH_GCLOG=prefix: every pause of this process's GC, as "clock pause_ms gen0 gen1 gen2" lines in prefix.pid, from the
+/// runtime's own GC events (the execution engine suspended, then restarted), to line up with BENCH_TIMELINE's latencies.
+/// The bench's load generator runs it too (its file is prefix.pid of the bench).
 /// </summary>
-public static class GcLog
+public sealed class GcLog : System.Diagnostics.Tracing.EventListener
 {
+    private const System.Diagnostics.Tracing.EventKeywords GcKeyword = (System.Diagnostics.Tracing.EventKeywords)0x1;
+    private static GcLog? _started;
+    private readonly StreamWriter _writer;
+    private DateTime? _suspended;
+
+    private GcLog(StreamWriter writer) => _writer = writer;
+
     public static void StartIfAsked()
     {
-        if (Environment.GetEnvironmentVariable("BENCH_GCLOG") is not { Length: > 0 } prefix)
+        if (Environment.GetEnvironmentVariable("BENCH_GCLOG") is not { Length: > 0 } prefix || _started is not null)
         {
             return;
         }
 
         var writer = new StreamWriter($"{prefix}.{Environment.ProcessId}") { AutoFlush = true };
         writer.WriteLine($"# {Environment.ProcessPath} {string.Join(' ', Environment.GetCommandLineArgs().Skip(1))}");
-        new Thread(() =>
+        _started = new GcLog(writer);
+    }
+
+    protected override void OnEventSourceCreated(System.Diagnostics.Tracing.EventSource source)
+    {
+        if (source.Name == "Microsoft-Windows-DotNETRuntime")
         {
-            var last = GC.GetTotalPauseDuration();
-            while (true)
+            EnableEvents(source, System.Diagnostics.Tracing.EventLevel.Informational, GcKeyword);
+        }
+    }
+
+    protected override void OnEventWritten(System.Diagnostics.Tracing.EventWrittenEventArgs e)
+    {
+        // The runtime's source exists before the constructor has run: its first events may come before _writer is set.
+        if (_writer is null)
+        {
+            return;
+        }
+
+        if (e.EventName?.StartsWith("GCSuspendEEBegin", StringComparison.Ordinal) == true)
+        {
+            _suspended = e.TimeStamp;
+        }
+        else if (e.EventName?.StartsWith("GCRestartEEEnd", StringComparison.Ordinal) == true && _suspended is { } suspended)
+        {
+            _suspended = null;
+            lock (_writer)
             {
-                Thread.Sleep(2);
-                var now = GC.GetTotalPauseDuration();
-                if (now > last)
-                {
-                    writer.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {(now - last).TotalMilliseconds:0.0} {GC.CollectionCount(0)} {GC.CollectionCount(1)} {GC.CollectionCount(2)}");
-                    last = now;
-                }
+                _writer.WriteLine($"{e.TimeStamp.ToUniversalTime():HH:mm:ss.fff} {(e.TimeStamp - suspended).TotalMilliseconds:0.0} " +
+                                  $"{GC.CollectionCount(0)} {GC.CollectionCount(1)} {GC.CollectionCount(2)}");
             }
-        }) { IsBackground = true, Name = "bench-gclog" }.Start();
+        }
     }
 }
