@@ -11,6 +11,7 @@
 #          BENCH_WAL=1 (P1's WAL by record type and relation, from pg_walinspect; it keeps the WAL, so new segments are
 #          created rather than recycled: a run for the breakdown, not for latency)
 #          BENCH_P2_RATE=n (P2 at n msg/s instead of half of P1: two versions of the relay at one rate)
+#          (P2 always notes how many WAL segments were created, not recycled, during its window: each is a commit stall)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh

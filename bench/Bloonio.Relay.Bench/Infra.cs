@@ -64,7 +64,8 @@ public static class Machine
         File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "?";
 
     /// <summary>Runs a command (as <paramref name="user"/> through runuser when we are root) and waits for it.</summary>
-    public static async Task RunAsync(string file, IEnumerable<string> args, string? user = null)
+    /// <returns>What the command wrote to its standard output.</returns>
+    public static async Task<string> RunAsync(string file, IEnumerable<string> args, string? user = null)
     {
         var start = user is not null && IsRoot ? new ProcessStartInfo("runuser") : new ProcessStartInfo(file);
         if (user is not null && IsRoot)
@@ -89,6 +90,8 @@ public static class Machine
         {
             throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed: {await output}{await errors}");
         }
+
+        return await output;
     }
 }
 
@@ -175,6 +178,14 @@ public sealed class PrivatePostgres : IAsyncDisposable
 
         return lines.ToString();
     }
+
+    /// <summary>
+    /// The WAL segments' files, by inode. A recycled segment is an old file renamed; a segment that shows a new inode after
+    /// a window was created in it, and zero-filled (16 MB written and flushed) while a commit waited for it.
+    /// </summary>
+    public async Task<IReadOnlySet<string>> WalFilesAsync() =>
+        (await Machine.RunAsync("find", [Path.Combine(_dir, "pg_wal"), "-maxdepth", "1", "-type", "f", "-printf", "%i\n"]))
+        .Split('\n', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
 
     /// <summary>
     /// A server that has run a while writes its WAL into recycled segments; a fresh one creates and zero-fills a 16 MB

@@ -112,9 +112,11 @@ await using (var relay = await Server.StartAsync(relayDll, RelayApi.Environment(
         await QuiesceAsync(postgres);
         var latencyTenant = await api.CreateTenantAsync("bench latency", Origin);
         var latencyPairs = await Parallel(options.Pairs, i => HubPair.RelayAsync(api, latencyTenant, $"lat{i}", relay.Url, relay.Url));
-        var gc0 = await relay.GcAsync();
+        var (gc0, wal0) = (await relay.GcAsync(), await postgres.WalFilesAsync());
         p2 = await Load.OpenLoopAsync(latencyPairs, rate, options.Warmup, options.Measure);
-        var gc1 = await relay.GcAsync();
+        var (gc1, wal1) = (await relay.GcAsync(), await postgres.WalFilesAsync());
+        report.Note($"P2: {wal1.Except(wal0).Count()} WAL segments were created (not recycled) during the relay's run; " +
+                    "each is zero-filled while a commit waits");
         report.Note($"P2: the relay's GC paused it {(gc1.PauseSeconds - gc0.PauseSeconds) * 1000:0} ms in all over the run " +
                     $"({options.Warmup.TotalSeconds + options.Measure.TotalSeconds:0} s), with {gc1.Gen2 - gc0.Gen2} gen2 collections");
         await DisposeAll(latencyPairs);
