@@ -5,7 +5,6 @@ using Bloonio.Relay.Data.Migrations;
 using Bloonio.Relay.Data.Operators;
 using Bloonio.Relay.Data.Security;
 using Bloonio.Relay.Data.Tenants;
-using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -15,7 +14,6 @@ public static class DependencyInjection
 {
     public static IServiceCollection AddRelayData(this IServiceCollection services, string connectionString)
     {
-        DefaultTypeMap.MatchNamesWithUnderscores = true;
         services.AddSingleton(_ =>
         {
             var builder = new NpgsqlDataSourceBuilder(connectionString);

@@ -165,29 +165,56 @@ public sealed class SessionTransitionStore(NpgsqlDataSource dataSource, EventCom
         }
         catch (Exception ex)
         {
-            batch[0].Done.TrySetException(ex);
+            Complete([(batch[0], ex)]);
             return [];
         }
 
         var deferred = new List<PendingAppend>();
+        var done = new List<(PendingAppend, object)>(batch.Count);
         for (var i = 0; i < batch.Count; i++)
         {
-            switch (results[i])
+            if (results[i] is AppendOutcome or Exception)
             {
-                case AppendOutcome outcome:
-                    batch[i].Done.TrySetResult(outcome);
-                    break;
-                case Exception refused:
-                    batch[i].Done.TrySetException(refused);
-                    break;
-                default:
-                    batch[i].Deferrals++;
-                    deferred.Add(batch[i]);
-                    break;
+                done.Add((batch[i], results[i]));
+            }
+            else
+            {
+                batch[i].Deferrals++;
+                deferred.Add(batch[i]);
             }
         }
 
+        Complete(done);
         return deferred;
+    }
+
+    /// <summary>
+    /// Hands a batch's outcomes to its callers from one thread-pool work item, where each caller's continuation (its live
+    /// push and its ack) runs in turn, and the writer goes on with the next batch at once. One work item per caller was a
+    /// thread-pool hop per message, often a thread woken up: on 2 cores, a tenth of the relay's CPU went to waking and
+    /// parking threads. A continuation that has to wait (a slow client's pipe) yields and the next one runs.
+    /// </summary>
+    private static void Complete(List<(PendingAppend Append, object Result)> done)
+    {
+        if (done.Count == 0)
+        {
+            return;
+        }
+
+        ThreadPool.UnsafeQueueUserWorkItem(static outcomes =>
+        {
+            foreach (var (append, result) in outcomes)
+            {
+                if (result is AppendOutcome outcome)
+                {
+                    append.Done.TrySetResult(outcome);
+                }
+                else
+                {
+                    append.Done.TrySetException((Exception)result);
+                }
+            }
+        }, done, preferLocal: false);
     }
 
     /// <returns>Per append, its outcome or the domain exception that refuses it.</returns>
@@ -420,7 +447,8 @@ public sealed class SessionTransitionStore(NpgsqlDataSource dataSource, EventCom
         /// <summary>How many batches put this append off because its session was locked elsewhere.</summary>
         public int Deferrals { get; set; }
 
-        public TaskCompletionSource<AppendOutcome> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        /// <summary>Completed only from <see cref="Complete"/>'s work item, never on the writer: continuations run inline there.</summary>
+        public TaskCompletionSource<AppendOutcome> Done { get; } = new();
     }
 
     private static async Task<Guid?> SessionOfAsync(NpgsqlConnection connection, Guid tenantId, Guid assignmentId, CancellationToken ct) =>
