@@ -99,6 +99,8 @@ public sealed class WorkspaceBrowserTests : BrowserTestBase
 
         await ravi.GetByTestId("close").ClickAsync();
         await ravi.GetByTestId("close-confirm").ClickAsync();
+        // The close is a hub call: the search below must not run before it has been stored.
+        await Assertions.Expect(ravi.GetByTestId("toast").Filter(new LocatorFilterOptions { HasText = "closed" })).ToBeVisibleAsync();
 
         // Found again by a word it contained, the hit marked; the review shows the journal and the note.
         await maya.GetByTestId("search-status").SelectOptionAsync("closed");
