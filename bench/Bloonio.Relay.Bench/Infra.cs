@@ -96,8 +96,13 @@ public static class Machine
 }
 
 /// <summary>A PostgreSQL of the benchmark's own (initdb in a temporary folder, a free port), so its CPU is all ours.</summary>
-public sealed class PrivatePostgres : IAsyncDisposable
+/// <param name="walMegabytes">
+/// min_wal_size and max_wal_size, and the WAL created before any measure (see <see cref="WarmWalAsync"/>).
+/// </param>
+public sealed class PrivatePostgres(int walMegabytes = 1024) : IAsyncDisposable
 {
+    public int WalMegabytes => walMegabytes;
+
     private readonly string _dir = Path.Combine(Path.GetTempPath(), $"bloonio-bench-pg-{Environment.ProcessId}");
     private static readonly string Bin = Directory.GetDirectories("/usr/lib/postgresql").OrderBy(d => d).Last() + "/bin";
 
@@ -116,7 +121,7 @@ public sealed class PrivatePostgres : IAsyncDisposable
 
         await Machine.RunAsync($"{Bin}/initdb", ["-D", _dir, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync"], "postgres");
         await Machine.RunAsync($"{Bin}/pg_ctl", ["-D", _dir, "-l", $"{_dir}/log", "-w", "start", "-o",
-            $"-p {Port} -k {_dir} -c listen_addresses=127.0.0.1 -c max_connections=400 -c shared_buffers={SharedBuffersMegabytes}MB -c fsync=on -c synchronous_commit=on -c min_wal_size=1GB" +
+            $"-p {Port} -k {_dir} -c listen_addresses=127.0.0.1 -c max_connections=400 -c shared_buffers={SharedBuffersMegabytes}MB -c fsync=on -c synchronous_commit=on -c min_wal_size={walMegabytes}MB -c max_wal_size={walMegabytes}MB" +
             (Statements ? " -c shared_preload_libraries=pg_stat_statements,auto_explain -c pg_stat_statements.track=all -c pg_stat_statements.track_planning=on" +
                           " -c auto_explain.log_min_duration=5 -c auto_explain.log_analyze=on -c auto_explain.log_buffers=on"
                         : " -c shared_preload_libraries=pg_stat_statements") + (Wal ? " -c wal_keep_size=4GB" : "") + " " + ExtraOptions],
@@ -124,7 +129,7 @@ public sealed class PrivatePostgres : IAsyncDisposable
         await using var db = new NpgsqlConnection(ConnectionString("postgres"));
         await db.OpenAsync();
         await new NpgsqlCommand("CREATE DATABASE relay", db).ExecuteNonQueryAsync();
-        await WarmWalAsync(db);
+        await WarmWalAsync(db, walMegabytes / 16);
         // Always: the idle figure counts the statements the relay runs (the database's transaction counter also counts
         // autovacuum's, which a young database runs often).
         {
@@ -191,14 +196,16 @@ public sealed class PrivatePostgres : IAsyncDisposable
     /// A server that has run a while writes its WAL into recycled segments; a fresh one creates and zero-fills a 16 MB
     /// segment every 1.8 s at 4 500 messages a second, and the commit that crosses into it waited 10 ms or more for
     /// that (PostgreSQL's log, one slow COMMIT per segment, each lined up with a spike of P2's latency). So before any
-    /// measure, 1 GB of segments is created and a checkpoint recycles them, and min_wal_size keeps them recycled rather
-    /// than removed: the steady state of a production server, for both the relay's runs and none of B1's.
+    /// measure, min_wal_size's worth of segments is created and a checkpoint recycles them, and min_wal_size keeps them
+    /// recycled rather than removed: the steady state of a production server, for both the relay's runs and none of B1's.
+    /// (With max_wal_size above min_wal_size and no checkpoint yet, a run past the warmed WAL created a segment every 1.6 s
+    /// in P2, and each time COMMITs waited 20–55 ms.)
     /// </summary>
-    private static async Task WarmWalAsync(NpgsqlConnection db)
+    private static async Task WarmWalAsync(NpgsqlConnection db, int segments)
     {
-        await using var warm = new NpgsqlCommand("""
+        await using var warm = new NpgsqlCommand($"""
             DO $$ BEGIN
-                FOR i IN 1..64 LOOP
+                FOR i IN 1..{segments} LOOP
                     PERFORM pg_logical_emit_message(false, 'bench', 'warm');
                     PERFORM pg_switch_wal();
                 END LOOP;
