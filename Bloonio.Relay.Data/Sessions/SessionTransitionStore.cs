@@ -126,7 +126,17 @@ public sealed class SessionTransitionStore(NpgsqlDataSource dataSource, EventCom
                 batch.Add(append);
             }
 
-            carried = await WriteBatchAsync(batch);
+            try
+            {
+                carried = await WriteBatchAsync(batch);
+            }
+            catch (Exception ex)
+            {
+                // WriteBatchAsync settles its appends itself; should anything around that throw (a tracing listener), the
+                // batch fails here and the writer lives on: a dead writer would leave every later append waiting.
+                Complete(batch.Select(a => (a, (object)ex)).ToList());
+                carried = [];
+            }
         }
     }
 
@@ -418,10 +428,18 @@ public sealed class SessionTransitionStore(NpgsqlDataSource dataSource, EventCom
         }
         if (inserts.Count > 0)
         {
-            commits.Committed();
-            foreach (var message in inserts)
+            try
             {
-                RelayTelemetry.MessageStored(message.TenantId, message.Sender.Type);
+                commits.Committed();
+                foreach (var message in inserts)
+                {
+                    RelayTelemetry.MessageStored(message.TenantId, message.Sender.Type);
+                }
+            }
+            catch (Exception)
+            {
+                // The batch is committed: a failed wake-up (the sequencer's safety net numbers the events anyway) or metric
+                // must not make it look failed, or its appends would be written a second time.
             }
         }
 

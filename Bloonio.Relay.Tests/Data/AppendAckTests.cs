@@ -32,14 +32,25 @@ public sealed class AppendAckTests : MigratedDatabaseTestBase
 
         var (firstAcked, secondAcked) = (new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously),
             new TaskCompletionSource<AppendOutcome>(TaskCreationOptions.RunContinuationsAsynchronously));
-        var first = store.AppendAsync(tenant, session, Message("one"), Author.Visitor, visitor, timeout.Token);
-        // Runs on whichever thread completes the first append, and holds it until the second append is acknowledged: had
-        // the writer completed the first append itself, the second would not be written until this gave up.
-        var firstCaller = first.ContinueWith(_ =>
+        Task<AppendOutcome> first;
+        Task<AppendOutcome?> firstCaller;
+        // The session's row is held locked until the first caller's continuation is in place, so the first append cannot
+        // be acknowledged before it (the writer puts the append off, then waits for the lock).
+        await using (var holder = await DataSource.OpenConnectionAsync())
+        await using (var hold = await holder.BeginTransactionAsync())
         {
-            firstAcked.SetResult();
-            return secondAcked.Task.Wait(TimeSpan.FromSeconds(30)) ? secondAcked.Task.Result : null;
-        }, TaskContinuationOptions.ExecuteSynchronously);
+            await holder.ExecuteAsync("SELECT 1 FROM sessions WHERE session_id = @session FOR UPDATE", new { session }, hold);
+            first = store.AppendAsync(tenant, session, Message("one"), Author.Visitor, visitor, timeout.Token);
+            // Runs on whichever thread completes the first append, and holds it until the second append is acknowledged:
+            // had the writer completed the first append itself, the second would not be written until this gave up.
+            firstCaller = first.ContinueWith(_ =>
+            {
+                firstAcked.SetResult();
+                return secondAcked.Task.Wait(TimeSpan.FromSeconds(30)) ? secondAcked.Task.Result : null;
+            }, TaskContinuationOptions.ExecuteSynchronously);
+            await hold.CommitAsync();
+        }
+
         await firstAcked.Task;
         secondAcked.SetResult(await store.AppendAsync(tenant, session, Message("two"), Author.Visitor, visitor, timeout.Token));
 
