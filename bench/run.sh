@@ -12,6 +12,8 @@
 #          created rather than recycled: a run for the breakdown, not for latency)
 #          BENCH_P2_RATE=n (P2 at n msg/s instead of half of P1: two versions of the relay at one rate)
 #          (P2 always notes how many WAL segments were created, not recycled, during its window: each is a commit stall)
+#          As root, the run sets vm.dirty_background_bytes to 32 MB and puts it back at the end (docs/operations.md);
+#          BENCH_HOST_WRITEBACK=0 leaves the host as it is
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh

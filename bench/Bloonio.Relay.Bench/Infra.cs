@@ -543,3 +543,60 @@ public sealed class Server : IAsyncDisposable
         File.Delete(_probe);
     }
 }
+
+/// <summary>
+/// The host's page-cache writeback, as docs/operations.md sets it for a database host: the kernel starts writing dirty
+/// pages back once 32 MB are dirty (vm.dirty_background_bytes), instead of at 10 % of memory. PostgreSQL 15 extends a
+/// table by writing zeroed pages that nothing flushes until a checkpoint; by default they piled up to 200 MB under P2's
+/// load and the kernel wrote each file's pages back at once when they turned 30 s old, and the WAL's flush waited
+/// 50–80 ms behind that (P2's last stall). Set for the run when the bench runs as root, and put back when it ends;
+/// BENCH_HOST_WRITEBACK=0 leaves the host as it is.
+/// </summary>
+public sealed class HostWriteback : IDisposable
+{
+    private const string Bytes = "/proc/sys/vm/dirty_background_bytes";
+    private const string Ratio = "/proc/sys/vm/dirty_background_ratio";
+    private readonly (string Bytes, string Ratio)? _before;
+
+    private HostWriteback((string, string)? before) => _before = before;
+
+    /// <summary>What the run measured under, for the report.</summary>
+    public string Description { get; private init; } = "";
+
+    public static HostWriteback Limit(long bytes)
+    {
+        var current = $"vm.dirty_background_bytes {Read(Bytes)}, vm.dirty_background_ratio {Read(Ratio)}";
+        if (!Machine.IsRoot || Environment.GetEnvironmentVariable("BENCH_HOST_WRITEBACK") == "0" || !File.Exists(Bytes))
+        {
+            return new HostWriteback(null) { Description = $"host writeback left as it is ({current})" };
+        }
+
+        var limit = new HostWriteback((Read(Bytes), Read(Ratio)))
+        {
+            Description = $"host writeback from {bytes / (1024 * 1024)} MB dirty for the run (vm.dirty_background_bytes; before: {current})",
+        };
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => limit.Dispose();
+        File.WriteAllText(Bytes, bytes.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return limit;
+    }
+
+    public void Dispose()
+    {
+        if (_before is not { } before)
+        {
+            return;
+        }
+
+        try
+        {
+            // The two settings exclude each other: writing one zeroes the other, so the one that was in force is written back.
+            File.WriteAllText(before.Bytes != "0" ? Bytes : Ratio, before.Bytes != "0" ? before.Bytes : before.Ratio);
+        }
+        catch (IOException)
+        {
+            // already put back (ProcessExit after Dispose)
+        }
+    }
+
+    private static string Read(string path) => File.Exists(path) ? File.ReadAllText(path).Trim() : "?";
+}

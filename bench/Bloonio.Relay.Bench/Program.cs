@@ -26,6 +26,8 @@ report.Note($"run: {(options.Smoke ? "smoke" : "full")}, {options.Pairs} pairs, 
 
 // WAL as docs/operations.md sizes it: checkpoints from checkpoint_timeout rather than from the WAL's size at the top rate
 // (about 20 MB/s under P1), and as many segments kept recycled, so none is created (zero-filled) while a commit waits.
+using var writeback = HostWriteback.Limit(32L * 1024 * 1024);
+report.Note(writeback.Description);
 await using var postgres = new PrivatePostgres(walMegabytes: options.Smoke ? 1024 : 4096);
 await postgres.StartAsync();
 report.Note($"PostgreSQL: its own instance, shared_buffers {PrivatePostgres.SharedBuffersMegabytes} MB, min/max_wal_size {postgres.WalMegabytes} MB, fsync and synchronous_commit on");
