@@ -201,8 +201,8 @@ public sealed class SessionTransitionStore(NpgsqlDataSource dataSource, EventCom
     /// <summary>
     /// Hands a batch's outcomes to its callers from one thread-pool work item, where each caller's continuation (its live
     /// push and its ack) runs in turn, and the writer goes on with the next batch at once. One work item per caller was a
-    /// thread-pool hop per message, often a thread woken up: on 2 cores, a tenth of the relay's CPU went to waking and
-    /// parking threads. A continuation that has to wait (a slow client's pipe) yields and the next one runs.
+    /// thread-pool hop per message, often a thread woken up; P2's p99 was lower this way in every alternated pair of runs
+    /// (docs/benchmarks.md). A continuation that has to wait (a slow client's pipe) yields and the next one runs.
     /// </summary>
     private static void Complete(List<(PendingAppend Append, object Result)> done)
     {
