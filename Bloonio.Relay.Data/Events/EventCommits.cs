@@ -8,10 +8,34 @@ namespace Bloonio.Relay.Data.Events;
 /// </summary>
 public sealed class EventCommits
 {
-    private Action? _listeners;
+    private readonly Lock _subscribing = new();
+    private Action[] _listeners = [];
 
-    public void Subscribe(Action wake) => _listeners += wake;
+    public void Subscribe(Action wake)
+    {
+        lock (_subscribing)
+        {
+            _listeners = [.. _listeners, wake];
+        }
+    }
 
-    /// <summary>Called after the commit of a transaction that wrote events.</summary>
-    public void Committed() => _listeners?.Invoke();
+    /// <summary>
+    /// Called after the commit of a transaction that wrote events; never throws. The caller's transaction is committed
+    /// by then, and a writer that saw an exception here would take it for a failed write (the group commit would write
+    /// its messages again). A wake-up is only a hint: the sequencer's own loop numbers what a lost one left.
+    /// </summary>
+    public void Committed()
+    {
+        foreach (var wake in Volatile.Read(ref _listeners))
+        {
+            try
+            {
+                wake();
+            }
+            catch (Exception)
+            {
+                // a hint lost; see above
+            }
+        }
+    }
 }

@@ -428,18 +428,10 @@ public sealed class SessionTransitionStore(NpgsqlDataSource dataSource, EventCom
         }
         if (inserts.Count > 0)
         {
-            try
+            commits.Committed(); // never throws: the batch is committed
+            foreach (var message in inserts)
             {
-                commits.Committed();
-                foreach (var message in inserts)
-                {
-                    RelayTelemetry.MessageStored(message.TenantId, message.Sender.Type);
-                }
-            }
-            catch (Exception)
-            {
-                // The batch is committed: a failed wake-up (the sequencer's safety net numbers the events anyway) or metric
-                // must not make it look failed, or its appends would be written a second time.
+                RelayTelemetry.MessageStored(message.TenantId, message.Sender.Type);
             }
         }
 

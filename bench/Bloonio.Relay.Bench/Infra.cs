@@ -557,6 +557,7 @@ public sealed class HostWriteback : IDisposable
     private const string Bytes = "/proc/sys/vm/dirty_background_bytes";
     private const string Ratio = "/proc/sys/vm/dirty_background_ratio";
     private readonly (string Bytes, string Ratio)? _before;
+    private int _restored;
 
     private HostWriteback((string, string)? before) => _before = before;
 
@@ -580,22 +581,16 @@ public sealed class HostWriteback : IDisposable
         return limit;
     }
 
+    /// <summary>Puts the host's setting back (also called on process exit; once is enough).</summary>
     public void Dispose()
     {
-        if (_before is not { } before)
+        if (_before is not { } before || Interlocked.Exchange(ref _restored, 1) == 1)
         {
             return;
         }
 
-        try
-        {
-            // The two settings exclude each other: writing one zeroes the other, so the one that was in force is written back.
-            File.WriteAllText(before.Bytes != "0" ? Bytes : Ratio, before.Bytes != "0" ? before.Bytes : before.Ratio);
-        }
-        catch (IOException)
-        {
-            // already put back (ProcessExit after Dispose)
-        }
+        // The two settings exclude each other: writing one zeroes the other, so the one that was in force is written back.
+        File.WriteAllText(before.Bytes != "0" ? Bytes : Ratio, before.Bytes != "0" ? before.Bytes : before.Ratio);
     }
 
     private static string Read(string path) => File.Exists(path) ? File.ReadAllText(path).Trim() : "?";
