@@ -7,7 +7,9 @@ namespace Bloonio.Relay.Data.Sessions;
 /// <summary>
 /// Retention in batches of <see cref="Batch"/> rows (short transactions, no long lock on hot tables), at most
 /// <see cref="MaxBatches"/> per kind and pass; the next pass goes on where this one stopped. Each batch finds its rows
-/// through a partial index of what is still to purge, so a pass with nothing to do reads nothing.
+/// through a partial index of what is still to purge, so a pass with nothing to do reads nothing. A batch's rows are
+/// read once into an array and then written through their key (<c>= ANY (ARRAY(…))</c>): with <c>IN (SELECT … LIMIT n)</c>
+/// a planner misled by statistics may run the subquery again for every row it writes (EventSequencer.PassSql).
 /// </summary>
 public sealed class RetentionStore(NpgsqlDataSource dataSource) : IRetentionStore
 {
@@ -16,26 +18,26 @@ public sealed class RetentionStore(NpgsqlDataSource dataSource) : IRetentionStor
 
     public async Task<RetentionResult> PurgeAsync(DateTimeOffset cutoff, CancellationToken ct) =>
         new(await RepeatAsync("""
-                DELETE FROM messages WHERE message_id IN (
+                DELETE FROM messages WHERE message_id = ANY (ARRAY(
                     SELECT m.message_id FROM sessions s JOIN messages m ON m.session_id = s.session_id
-                    WHERE s.status = 'closed' AND s.closed_at < @cutoff LIMIT @Batch)
+                    WHERE s.status = 'closed' AND s.closed_at < @cutoff LIMIT @Batch))
                 """, cutoff, ct)
             + await RepeatAsync("""
-                DELETE FROM session_notes WHERE note_id IN (
+                DELETE FROM session_notes WHERE note_id = ANY (ARRAY(
                     SELECT n.note_id FROM sessions s JOIN session_notes n ON n.session_id = s.session_id
-                    WHERE s.status = 'closed' AND s.closed_at < @cutoff LIMIT @Batch)
+                    WHERE s.status = 'closed' AND s.closed_at < @cutoff LIMIT @Batch))
                 """, cutoff, ct),
             await RepeatAsync("""
-                UPDATE events SET data = data - 'text' - 'attachments' WHERE event_id IN (
-                    SELECT event_id FROM events WHERE type = 'message.created' AND data ? 'text' AND created_at < @cutoff LIMIT @Batch)
+                UPDATE events SET data = data - 'text' - 'attachments' WHERE event_id = ANY (ARRAY(
+                    SELECT event_id FROM events WHERE type = 'message.created' AND data ? 'text' AND created_at < @cutoff LIMIT @Batch))
                 """, cutoff, ct)
             + await RepeatAsync("""
-                UPDATE events SET data = data - 'text' WHERE event_id IN (
-                    SELECT event_id FROM events WHERE type = 'note.created' AND data ? 'text' AND created_at < @cutoff LIMIT @Batch)
+                UPDATE events SET data = data - 'text' WHERE event_id = ANY (ARRAY(
+                    SELECT event_id FROM events WHERE type = 'note.created' AND data ? 'text' AND created_at < @cutoff LIMIT @Batch))
                 """, cutoff, ct),
             await RepeatAsync("""
-                UPDATE webhook_deliveries SET payload = payload #- '{data,text}' #- '{data,attachments}' WHERE delivery_id IN (
-                    SELECT delivery_id FROM webhook_deliveries WHERE payload -> 'data' ? 'text' AND created_at < @cutoff LIMIT @Batch)
+                UPDATE webhook_deliveries SET payload = payload #- '{data,text}' #- '{data,attachments}' WHERE delivery_id = ANY (ARRAY(
+                    SELECT delivery_id FROM webhook_deliveries WHERE payload -> 'data' ? 'text' AND created_at < @cutoff LIMIT @Batch))
                 """, cutoff, ct));
 
     private async Task<int> RepeatAsync(string sql, DateTimeOffset cutoff, CancellationToken ct)
