@@ -24,10 +24,10 @@ var report = new Report(options);
 report.Note($"machine: {Environment.ProcessorCount} cores, {Machine.CpuModel()}, {Machine.MemoryBytes() / (1L << 30)} GiB; load average before: {Machine.LoadAverage()}");
 report.Note($"run: {(options.Smoke ? "smoke" : "full")}, {options.Pairs} pairs, windows of {options.Measure.TotalSeconds:0} s after {options.Warmup.TotalSeconds:0} s of warm-up");
 
-// WAL as docs/operations.md sizes it: checkpoints from checkpoint_timeout rather than from the WAL's size at the top rate
-// (about 20 MB/s under P1), and as many segments kept recycled, so none is created (zero-filled) while a commit waits.
 using var writeback = HostWriteback.Limit(32L * 1024 * 1024);
 report.Note(writeback.Description);
+// WAL as docs/operations.md sizes it: checkpoints from checkpoint_timeout rather than from the WAL's size at the top rate
+// (about 20 MB/s under P1), and as many segments kept recycled, so none is created (zero-filled) while a commit waits.
 await using var postgres = new PrivatePostgres(walMegabytes: options.Smoke ? 1024 : 4096);
 await postgres.StartAsync();
 report.Note($"PostgreSQL: its own instance, shared_buffers {PrivatePostgres.SharedBuffersMegabytes} MB, min/max_wal_size {postgres.WalMegabytes} MB, fsync and synchronous_commit on");
